@@ -103,6 +103,81 @@ public final class Tensors {
     return order == 'c' ? shaped : shaped.dup('c');
   }
 
+  /**
+   * Builds a C-ordered array from a strided view of a storage, as PyTorch describes a tensor:
+   * element {@code (i_0, ..., i_k)} is storage element {@code offset + sum(i_j * stride[j])}.
+   * Several views may share one storage; each call copies what its view needs.
+   *
+   * @param storage the storage's bytes, element 0 at position 0, with the file's byte order
+   *     (not modified; its position is not moved)
+   * @param offset the view's first element, in elements
+   * @param shape the view's shape
+   * @param stride the view's strides, in elements, one per axis, none negative
+   * @throws IllegalArgumentException when the view reaches past the storage; the message says how
+   *     many elements it needs and how many the storage has
+   */
+  public static INDArray fromStrided(ByteBuffer storage, DataType type, long offset, long[] shape, long[] stride) {
+    if (shape.length != stride.length) {
+      throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " and stride "
+          + java.util.Arrays.toString(stride) + " differ in rank");
+    }
+    int width = type.width();
+    long available = storage.remaining() / width;
+    long count = 1;
+    long last = offset;
+    for (int k = 0; k < shape.length; k++) {
+      if (shape[k] < 0 || stride[k] < 0) {
+        throw new IllegalArgumentException("negative size or stride: shape " + java.util.Arrays.toString(shape)
+            + ", stride " + java.util.Arrays.toString(stride));
+      }
+      count = Math.multiplyExact(count, shape[k]);
+      last = Math.addExact(last, Math.multiplyExact(Math.max(shape[k] - 1, 0), stride[k]));
+    }
+    if (count == 0) {
+      return fromBuffer(ByteBuffer.allocate(0), type, shape, 'c');
+    }
+    if (offset < 0 || last >= available) {
+      throw new IllegalArgumentException("the view (offset " + offset + ", shape " + java.util.Arrays.toString(shape)
+          + ", stride " + java.util.Arrays.toString(stride) + ") needs " + (last + 1)
+          + " elements but the storage has only " + available);
+    }
+    ByteBuffer src = storage.duplicate().order(storage.order());
+    int n = Math.toIntExact(count);
+    if (isContiguous(shape, stride)) {
+      int from = src.position() + Math.toIntExact(offset * width);
+      ByteBuffer view = src.position(from).limit(from + n * width).slice().order(storage.order());
+      return fromBuffer(view, type, shape, 'c');
+    }
+    byte[] out = new byte[Math.multiplyExact(n, width)];
+    int rank = shape.length;
+    long[] index = new long[rank];
+    long at = offset;
+    int base = src.position();
+    for (int i = 0; i < n; i++) {
+      src.get(base + Math.toIntExact(at * width), out, i * width, width);
+      for (int k = rank - 1; k >= 0; k--) {
+        if (++index[k] < shape[k]) {
+          at += stride[k];
+          break;
+        }
+        at -= stride[k] * (shape[k] - 1);
+        index[k] = 0;
+      }
+    }
+    return fromBuffer(ByteBuffer.wrap(out).order(storage.order()), type, shape, 'c');
+  }
+
+  private static boolean isContiguous(long[] shape, long[] stride) {
+    long expected = 1;
+    for (int k = shape.length - 1; k >= 0; k--) {
+      if (shape[k] != 1 && stride[k] != expected) {
+        return false;
+      }
+      expected *= shape[k];
+    }
+    return true;
+  }
+
   /** The elements of {@code array} in C order as bytes of its own dtype, in {@code byteOrder}. */
   public static byte[] toBytes(INDArray array, ByteOrder byteOrder) {
     INDArray c = array.dup('c');
