@@ -82,7 +82,11 @@ public final class NetworkSimplex implements TransportSolver {
    */
   @Override
   public TransportPlan solve(INDArray a, INDArray b, INDArray cost) {
-    OtProblem p = OtProblem.of(a, b, cost, false, "NetworkSimplex");
+    return solve(OtProblem.of(a, b, cost, false, "NetworkSimplex"));
+  }
+
+  /** Solves a validated problem. */
+  TransportPlan solve(OtProblem p) {
     int n = p.n();
     int m = p.m();
     long arcs = (long) n * m;
