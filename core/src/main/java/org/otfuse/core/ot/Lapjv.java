@@ -32,8 +32,14 @@ import java.util.Arrays;
  */
 final class Lapjv {
 
-  /** At most this many evictions per row in augmenting row reduction. */
+  /** From this size on, phases 3 and 4 run on a sparse candidate graph ({@link SparseLapjv}). */
+  static final int SPARSE_MIN_N = 512;
+
+  /** At most this many evictions per row in augmenting row reduction (dense). */
   static final int ARR_STEP_FACTOR = 8;
+
+  /** At most this many evictions per row in augmenting row reduction (sparse, cheaper steps). */
+  static final int SPARSE_ARR_STEP_FACTOR = 32;
 
   private Lapjv() {}
 
@@ -44,22 +50,30 @@ final class Lapjv {
    * @param u modified: receives the row potentials
    * @param v modified: receives the column potentials
    * @param colOf modified: receives the column matched to each row
-   * @return the number of shortest augmenting paths computed in phase 4
+   * @return the number of shortest augmenting paths computed
    */
   static int solve(double[] c, int n, double[] u, double[] v, int[] colOf) {
-    return solve(c, n, u, v, colOf, ARR_STEP_FACTOR);
+    return solve(c, n, u, v, colOf, -1, SPARSE_MIN_N);
   }
 
   /**
-   * Like {@link #solve(double[], int, double[], double[], int[])} with {@code arrStepFactor n}
-   * evictions allowed in augmenting row reduction (0: skip that phase).
+   * Like {@link #solve(double[], int, double[], double[], int[])}, with {@code arrStepFactor n}
+   * evictions allowed in augmenting row reduction (0: skip that phase; negative: the default of
+   * the dense or sparse variant), and the sparse variant from {@code n >= sparseMinN} on.
    */
-  static int solve(double[] c, int n, double[] u, double[] v, int[] colOf, int arrStepFactor) {
+  static int solve(double[] c, int n, double[] u, double[] v, int[] colOf, int arrStepFactor,
+      int sparseMinN) {
     int[] rowOf = new int[n];
     int[] free = new int[n];
     int numFree = columnReduction(c, n, v, colOf, rowOf, free);
-    numFree = augmentingRowReduction(c, n, v, colOf, rowOf, free, numFree, arrStepFactor);
-    augment(c, n, v, colOf, rowOf, free, numFree);
+    if (n >= sparseMinN) {
+      int factor = arrStepFactor < 0 ? SPARSE_ARR_STEP_FACTOR : arrStepFactor;
+      numFree = SparseLapjv.complete(c, n, v, colOf, rowOf, free, numFree, factor).paths;
+    } else {
+      int factor = arrStepFactor < 0 ? ARR_STEP_FACTOR : arrStepFactor;
+      numFree = augmentingRowReduction(c, n, v, colOf, rowOf, free, numFree, factor);
+      augment(c, n, v, colOf, rowOf, free, numFree);
+    }
     for (int i = 0; i < n; i++) {
       int j = colOf[i];
       u[i] = c[i * n + j] - v[j];

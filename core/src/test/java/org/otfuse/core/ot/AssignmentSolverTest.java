@@ -107,12 +107,16 @@ class AssignmentSolverTest extends ExactSolverContract {
     int[] ref = new int[n];
     SapOracle.assign(c, n, new double[n], new double[n], ref);
     double expected = permutationCost(c, n, ref);
-    for (int factor : new int[] {0, Lapjv.ARR_STEP_FACTOR, 1_000_000}) {
+    // dense and sparse variants (the sparse one forced on small n: candidate graphs without a
+    // perfect matching on tie-heavy costs exercise its repair rounds and dense fallback)
+    for (int[] variant : new int[][] {{0, Integer.MAX_VALUE}, {-1, Integer.MAX_VALUE},
+        {1_000_000, Integer.MAX_VALUE}, {0, 1}, {-1, 1}, {1_000_000, 1}}) {
+      int factor = variant[0];
       double[] u = new double[n];
       double[] v = new double[n];
       int[] colOf = new int[n];
-      Lapjv.solve(c, n, u, v, colOf, factor);
-      String w = what + " arrStepFactor=" + factor;
+      Lapjv.solve(c, n, u, v, colOf, factor, variant[1]);
+      String w = what + " arrStepFactor=" + factor + (variant[1] == 1 ? " sparse" : " dense");
       boolean[] used = new boolean[n];
       for (int i = 0; i < n; i++) {
         assertTrue(colOf[i] >= 0 && colOf[i] < n && !used[colOf[i]], w + ": not a permutation");
@@ -138,5 +142,50 @@ class AssignmentSolverTest extends ExactSolverContract {
       s += c[i * n + colOf[i]];
     }
     return s;
+  }
+
+  /**
+   * The sparse variant's two escape hatches are taken and still give the optimum: an all-zero
+   * cost makes every row pick the same candidates (no perfect matching in the candidate graph:
+   * dense fallback); a cost whose cheap arcs lie outside the first candidates makes the dense
+   * check free rows (repair rounds).
+   */
+  @Test
+  void sparseVariantFallsBackAndRepairs() {
+    int n = 150;
+    double[] zeros = new double[n * n];
+    int[] free = new int[n];
+    double[] v = new double[n];
+    int[] colOf = new int[n];
+    int[] rowOf = new int[n];
+    int numFree = Lapjv.columnReduction(zeros, n, v, colOf, rowOf, free);
+    SparseLapjv s = SparseLapjv.complete(zeros, n, v, colOf, rowOf, free, numFree, 0);
+    assertTrue(s.denseFallback, "all-zero cost should need the dense fallback");
+    assertTrue(isPermutation(colOf), "a permutation");
+    Random rnd = new Random(3);
+    double[][] c = sqEuclidean(n, 2, rnd);
+    double[] flat = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(c[i], 0, flat, i * n, n);
+    }
+    int[] ref = new int[n];
+    SapOracle.assign(flat, n, new double[n], new double[n], ref);
+    v = new double[n];
+    numFree = Lapjv.columnReduction(flat, n, v, colOf, rowOf, free);
+    s = SparseLapjv.complete(flat, n, v, colOf, rowOf, free, numFree, 0);
+    assertTrue(isPermutation(colOf), "a permutation");
+    Tolerance.relative(1e-12).assertClose(permutationCost(flat, n, ref),
+        permutationCost(flat, n, colOf), "sparse vs oracle, " + s.rounds + " repair rounds");
+  }
+
+  private static boolean isPermutation(int[] colOf) {
+    boolean[] seen = new boolean[colOf.length];
+    for (int j : colOf) {
+      if (j < 0 || j >= colOf.length || seen[j]) {
+        return false;
+      }
+      seen[j] = true;
+    }
+    return true;
   }
 }
