@@ -22,6 +22,7 @@ final class OtProblem {
   private final double[] aArr;
   private final double[] bArr;
   private double[] costArr;
+  private INDArray costContiguous;
   private final double sumA;
   private final double sumB;
 
@@ -194,6 +195,22 @@ final class OtProblem {
       costArr = toArray(cost);
     }
     return costArr;
+  }
+
+  /**
+   * The cost's float64 data, row-major, as a buffer over ND4J's own memory (no copy when the
+   * cost is already a contiguous row-major float64 array); not to be modified.
+   */
+  java.nio.DoubleBuffer costBuffer() {
+    if (costContiguous == null) {
+      INDArray c = cost;
+      if (!(c.ordering() == 'c' && !c.isView() && c.data().length() == c.length()
+          && c.offset() == 0 && c.elementWiseStride() == 1)) {
+        c = c.dup('c');
+      }
+      costContiguous = c; // keeps the memory behind the buffer alive
+    }
+    return costContiguous.data().asNioDouble();
   }
 
   /** {@code a}; the problem's own copy, not to be modified. */
