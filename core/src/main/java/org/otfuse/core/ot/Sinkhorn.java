@@ -146,7 +146,7 @@ public final class Sinkhorn implements TransportSolver {
    * @param g0 column potentials, length {@code m}, finite, or null; not modified
    */
   public TransportPlan solve(INDArray a, INDArray b, INDArray cost, INDArray f0, INDArray g0) {
-    OtProblem p = OtProblem.of(a, b, cost, true, "Sinkhorn", false);
+    OtProblem p = OtProblem.of(a, b, cost, true, "Sinkhorn");
     int n = p.n();
     int m = p.m();
     if ((f0 == null) != (g0 == null)) {
@@ -167,7 +167,7 @@ public final class Sinkhorn implements TransportSolver {
       requireFiniteOver(f, reg, "f0 / reg");
       requireFiniteOver(g, reg, "g0 / reg");
     }
-    double[] minMax = minMax(p.cost());
+    double[] minMax = minMax(p.costArray());
     double range = minMax[1] - minMax[0];
     if (!Double.isFinite(Math.max(Math.abs(minMax[0]), Math.abs(minMax[1])) / reg)) {
       throw new OtConvergenceException(String.format("Sinkhorn produced a NaN or infinity:"
@@ -217,8 +217,14 @@ public final class Sinkhorn implements TransportSolver {
     }
   }
 
-  private static double[] minMax(INDArray c) {
-    return new double[] {c.minNumber().doubleValue(), c.maxNumber().doubleValue()};
+  private static double[] minMax(double[] c) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (double x : c) {
+      min = x < min ? x : min;
+      max = x > max ? x : max;
+    }
+    return new double[] {min, max};
   }
 
   /** The state of one solve: potentials, scalings and the kernel, reused across stages. */
@@ -226,8 +232,8 @@ public final class Sinkhorn implements TransportSolver {
     final OtProblem p;
     final int n;
     final int m;
-    /** The cost, row-major, over ND4J's memory (p keeps it alive). */
-    final DoubleBuffer c;
+    /** The cost, row-major (the problem's copy). */
+    final double[] c;
     final double[] a;
     final double[] b;
     /** Absorbed potentials (cost units). */
@@ -251,7 +257,7 @@ public final class Sinkhorn implements TransportSolver {
       this.p = p;
       this.n = p.n();
       this.m = p.m();
-      this.c = p.costBuffer();
+      this.c = p.costArray();
       this.a = p.aArray();
       this.b = p.bArray();
       this.f = f;
@@ -413,7 +419,7 @@ public final class Sinkhorn implements TransportSolver {
         int base = i * m;
         double fi = f[i];
         for (int j = 0; j < m; j++) {
-          double x = fi - c.get(base + j);
+          double x = fi - c[base + j];
           mx[j] = x > mx[j] ? x : mx[j];
         }
       }
@@ -422,7 +428,7 @@ public final class Sinkhorn implements TransportSolver {
         int base = i * m;
         double fi = f[i];
         for (int j = 0; j < m; j++) {
-          sum[j] += Math.exp((fi - c.get(base + j) - mx[j]) / reg);
+          sum[j] += Math.exp((fi - c[base + j] - mx[j]) / reg);
         }
       }
       for (int j = 0; j < m; j++) {
@@ -436,12 +442,12 @@ public final class Sinkhorn implements TransportSolver {
         int base = i * m;
         double mx = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < m; j++) {
-          double x = g[j] - c.get(base + j);
+          double x = g[j] - c[base + j];
           mx = x > mx ? x : mx;
         }
         double s = 0;
         for (int j = 0; j < m; j++) {
-          s += Math.exp((g[j] - c.get(base + j) - mx) / reg);
+          s += Math.exp((g[j] - c[base + j] - mx) / reg);
         }
         f[i] = reg * Math.log(a[i]) - mx - reg * Math.log(s);
       }
@@ -456,58 +462,66 @@ public final class Sinkhorn implements TransportSolver {
       if (kernel == null) {
         kernel = new double[n * m];
       }
-      double lim = EXPONENT_RANGE * reg;
-      // row maxima of g_j - C_ij and column maxima of f_i - C_ij, in one pass
-      double[] colMax = new double[m];
-      Arrays.fill(colMax, Double.NEGATIVE_INFINITY);
-      boolean rowShift = false;
-      for (int i = 0; i < n; i++) {
-        int base = i * m;
-        double fi = f[i];
-        double mx = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < m; j++) {
-          double cij = c.get(base + j);
-          double x = g[j] - cij;
-          mx = x > mx ? x : mx;
-          double y = fi - cij;
-          colMax[j] = y > colMax[j] ? y : colMax[j];
+      // one pass computes the kernel and the largest exponent of every row and column; only
+      // if one is out of range are the potentials shifted and the kernel computed again
+      for (int attempt = 0; ; attempt++) {
+        double[] rowMax = new double[n];
+        double[][] colMax = exponentials(reg, rowMax);
+        if (attempt == 2) {
+          break; // rows, then columns shifted: what is left out of range is absorbed later
         }
-        double rowMax = fi + mx;
-        if (rowMax > lim || rowMax < -lim) {
-          f[i] = fi - rowMax;
-          rowShift = true;
-        }
-      }
-      if (rowShift) {
-        Arrays.fill(colMax, Double.NEGATIVE_INFINITY);
+        boolean shifted = false;
         for (int i = 0; i < n; i++) {
-          int base = i * m;
-          double fi = f[i];
-          for (int j = 0; j < m; j++) {
-            double y = fi - c.get(base + j);
-            colMax[j] = y > colMax[j] ? y : colMax[j];
+          if (rowMax[i] > EXPONENT_RANGE || rowMax[i] < -EXPONENT_RANGE) {
+            f[i] -= rowMax[i] * reg;
+            shifted = true;
           }
         }
-      }
-      for (int j = 0; j < m; j++) {
-        double colMaxJ = colMax[j] + g[j];
-        if (colMaxJ > lim || colMaxJ < -lim) {
-          g[j] -= colMaxJ;
+        if (!shifted) {
+          for (int j = 0; j < m; j++) {
+            double mx = Double.NEGATIVE_INFINITY;
+            for (double[] cm : colMax) {
+              mx = Math.max(mx, cm[j]);
+            }
+            if (mx > EXPONENT_RANGE || mx < -EXPONENT_RANGE) {
+              g[j] -= mx * reg;
+              shifted = true;
+            }
+          }
+        }
+        if (!shifted) {
+          break;
         }
       }
+      Arrays.fill(u, 1.0);
+      Arrays.fill(v, 1.0);
+    }
+
+    /**
+     * {@code K_ij = exp(e_ij)}, {@code e_ij = (f_i + g_j - C_ij) / reg}; fills {@code rowMax}
+     * with each row's largest exponent and returns each block's column maxima.
+     */
+    private double[][] exponentials(double reg, double[] rowMax) {
       final double[] k = kernel;
       final double inv = 1 / reg;
+      double[][] colMax = new double[blocks][m];
       RowBlocks.run(n, blocks, (blk, from, to) -> {
+        double[] cm = colMax[blk];
+        Arrays.fill(cm, Double.NEGATIVE_INFINITY);
         for (int i = from; i < to; i++) {
           int base = i * m;
           double fi = f[i];
+          double mx = Double.NEGATIVE_INFINITY;
           for (int j = 0; j < m; j++) {
-            k[base + j] = Math.exp((fi + g[j] - c.get(base + j)) * inv);
+            double e = (fi + g[j] - c[base + j]) * inv;
+            k[base + j] = Math.exp(e);
+            mx = Math.max(mx, e);
+            cm[j] = Math.max(cm[j], e);
           }
+          rowMax[i] = mx;
         }
       });
-      Arrays.fill(u, 1.0);
-      Arrays.fill(v, 1.0);
+      return colMax;
     }
 
     /** {@code w = K^T x} (summed over the blocks' partial results). */
@@ -593,6 +607,7 @@ public final class Sinkhorn implements TransportSolver {
       double[][] colSums = new double[blocks][m];
       RowBlocks.run(n, blocks, (blk, from, to) -> {
         double[] cs = colSums[blk];
+        double[] row = new double[m];
         double cost = 0;
         for (int i = from; i < to; i++) {
           int base = i * m;
@@ -600,11 +615,12 @@ public final class Sinkhorn implements TransportSolver {
           double rs = 0;
           for (int j = 0; j < m; j++) {
             double x = ui * k[base + j] * v[j];
-            pl.put(base + j, x);
+            row[j] = x;
             rs += x;
             cs[j] += x;
-            cost += x * c.get(base + j);
+            cost += x * c[base + j];
           }
+          pl.put(base, row);
           rowSums[i] = rs;
         }
         costs[blk] = cost;
