@@ -270,9 +270,26 @@ public final class GraphFusion {
         String.format("%.3f", seconds));
   }
 
-  /** Transports every parameter of {@code source} on each of its grouped axes. */
+  /** Transports every parameter of {@code source} on each of its grouped axes (same plan on OUT and IN axes). */
   static Network applyPlans(Network source, Network target, NeuronGroups sg, Map<Integer, INDArray> plans,
       boolean pastCorrection) {
+    Map<String, INDArray> out = transport(source, sg, plans, pastCorrection ? plans : Map.of());
+    try {
+      return Network.of(target.graph(), StateDict.of(source.params().source(), out));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("aligned parameters do not fit the target: " + e.getMessage()
+          + (pastCorrection ? "" : "; without past correction the input axes are not aligned, so widths must match"), e);
+    }
+  }
+
+  /**
+   * The parameters of {@code source} with each OUT axis of group g transported by
+   * {@code outPlans.get(g)} ({@code P^T x}) and each IN axis by {@code inPlans.get(g)} ({@code x P},
+   * with the flatten expansion); a missing or null plan leaves the axis as it is. Integer buffers
+   * (BatchNorm's {@code num_batches_tracked}) are kept.
+   */
+  public static Map<String, INDArray> transport(Network source, NeuronGroups sg, Map<Integer, INDArray> outPlans,
+      Map<Integer, INDArray> inPlans) {
     Map<String, List<Object[]>> axes = new HashMap<>();
     for (Group g : sg.groups()) {
       for (Member m : g.members()) {
@@ -282,29 +299,21 @@ public final class GraphFusion {
     Map<String, INDArray> out = new LinkedHashMap<>();
     for (String name : source.params().names()) {
       INDArray p = source.param(name);
-      if (!p.dataType().isFPType()) {
-        out.put(name, target.param(name));
-        continue;
-      }
-      for (Object[] entry : axes.getOrDefault(name, List.of())) {
-        Member m = (Member) entry[0];
-        INDArray plan = plans.get((Integer) entry[1]);
-        if (plan == null || (m.role() == Role.IN && !pastCorrection)) {
-          continue;
+      if (p.dataType().isFPType()) {
+        for (Object[] entry : axes.getOrDefault(name, List.of())) {
+          Member m = (Member) entry[0];
+          INDArray plan = (m.role() == Role.OUT ? outPlans : inPlans).get((Integer) entry[1]);
+          if (plan == null) {
+            continue;
+          }
+          INDArray pf = plan.castTo(DataType.FLOAT);
+          p = p.rank() == 1 ? PlanAlgebra.apply(p.reshape(p.length(), 1), 0, pf, 1).reshape(pf.columns())
+              : PlanAlgebra.apply(p, m.axis(), pf, m.expansion());
         }
-        INDArray pf = plan.castTo(DataType.FLOAT);
-        p = p.rank() == 1 ? PlanAlgebra.apply(p.reshape(p.length(), 1), 0, pf, 1).reshape(pf.columns())
-            : PlanAlgebra.apply(p, m.axis(), pf, m.expansion());
-      }
-      long[] want = target.param(name).shape();
-      if (!Arrays.equals(p.shape(), want)) {
-        throw new IllegalArgumentException(name + " has shape " + Arrays.toString(p.shape())
-            + " after alignment but the target has " + Arrays.toString(want)
-            + (pastCorrection ? "" : "; without past correction the input axes are not aligned, so widths must match"));
       }
       out.put(name, p);
     }
-    return target.withParams(StateDict.of(source.params().source(), out));
+    return out;
   }
 
   private static void checkCompatible(NeuronGroups sg, NeuronGroups tg, FusionOptions o) {
