@@ -12,7 +12,7 @@ import org.otfuse.core.data.ImageDataset;
 import org.otfuse.core.data.MnistFamily;
 import org.otfuse.core.data.Split;
 import org.otfuse.core.model.Evaluation;
-import org.otfuse.core.model.MlpNet;
+import org.otfuse.core.graph.Network;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,14 +49,14 @@ final class EvalCommand implements Callable<Integer> {
     if (download) {
       DatasetDownloader.official(name, List.of()).ensure(name, dataDir);
     }
-    List<MlpNet> nets = models.load();
+    List<Network> nets = models.load();
     ImageDataset test = MnistFamily.load(name, dataDir, Split.TEST);
     PrintWriter pw = spec.commandLine().getOut();
     if (ensemble) {
-      print(pw, "ensemble", Evaluation.evaluateEnsemble(nets, test));
+      print(pw, "ensemble", Evaluation.evaluateNetworks(nets, test));
     } else {
       for (int i = 0; i < nets.size(); i++) {
-        print(pw, models.models.get(i), Evaluation.evaluate(nets.get(i), test));
+        print(pw, models.models.get(i), Evaluation.evaluateNetwork(nets.get(i), test));
       }
     }
     pw.flush();
