@@ -201,15 +201,17 @@ public final class GraphFusion {
     checkCompatible(sg, tg, options);
     TransportSolver solver = OtFusion.solver(options);
     Map<Integer, INDArray> plans = new HashMap<>();
+    Map<Integer, INDArray> inPlans = new HashMap<>();
     Map<Integer, LayerReport> reports = new LinkedHashMap<>();
     for (Group g : sg.groups()) {
       if (!transported(g, options)) {
         plans.put(g.id(), null);
+        inPlans.put(g.id(), null);
       }
     }
     if (options.mode() == FusionMode.ACTIVATIONS) {
       for (GroupProblem p : activationProblems(source, target, options, samples)) {
-        solveInto(p, solver, options, plans, reports, sg);
+        solveInto(p, solver, options, plans, inPlans, reports);
       }
     } else {
       Set<Integer> pending = new TreeSet<>();
@@ -229,11 +231,12 @@ public final class GraphFusion {
         if (next == null) {
           throw new IllegalStateException("no group among " + pending + " has a producer with a solved input");
         }
-        solveInto(weightsProblem(source, target, sg, next, plans, options), solver, options, plans, reports, sg);
+        solveInto(weightsProblem(source, target, sg, next, inPlans, options), solver, options, plans, inPlans,
+            reports);
         pending.remove(next.id());
       }
     }
-    Network aligned = applyPlans(source, target, sg, plans, options.pastCorrection());
+    Network aligned = applyPlans(source, target, sg, plans, options.pastCorrection() ? inPlans : Map.of());
     List<LayerReport> ordered = new ArrayList<>();
     for (Group g : sg.groups()) {
       if (reports.containsKey(g.id())) {
@@ -334,7 +337,7 @@ public final class GraphFusion {
   }
 
   private static void solveInto(GroupProblem p, TransportSolver solver, FusionOptions options,
-      Map<Integer, INDArray> plans, Map<Integer, LayerReport> reports, NeuronGroups sg) {
+      Map<Integer, INDArray> plans, Map<Integer, INDArray> inPlans, Map<Integer, LayerReport> reports) {
     long t0 = System.nanoTime();
     INDArray cost = p.cost();
     int n = (int) cost.rows();
@@ -345,6 +348,9 @@ public final class GraphFusion {
     INDArray t = plan.plan();
     INDArray corrected = options.correction() ? t.divRowVector(t.sum(0)) : t;
     plans.put(p.group(), corrected);
+    // Input axes: a target neuron stands for the source neurons sent to it, so their outgoing
+    // weights add up (diag(1/a) T). With uniform square plans this equals the corrected plan.
+    inPlans.put(p.group(), options.correction() ? t.divColumnVector(t.sum(1).reshape(n, 1)) : t);
     double seconds = (System.nanoTime() - t0) / 1e9;
     LayerReport r = new LayerReport(p.label(), n, m, true, plan.cost(), OtFusion.entropy(t), OtFusion.density(t),
         plan.iterations(), seconds);
@@ -354,10 +360,11 @@ public final class GraphFusion {
         String.format("%.3f", seconds));
   }
 
-  /** Transports every parameter of {@code source} on each of its grouped axes (same plan on OUT and IN axes). */
+  /** Transports every parameter of {@code source}: OUT axes by {@code plans}, IN axes by {@code inPlans}. */
   static Network applyPlans(Network source, Network target, NeuronGroups sg, Map<Integer, INDArray> plans,
-      boolean pastCorrection) {
-    Map<String, INDArray> out = transport(source, sg, plans, pastCorrection ? plans : Map.of());
+      Map<Integer, INDArray> inPlans) {
+    boolean pastCorrection = !inPlans.isEmpty();
+    Map<String, INDArray> out = transport(source, sg, plans, inPlans);
     try {
       return Network.of(target.graph(), StateDict.of(source.params().source(), out));
     } catch (IllegalArgumentException e) {
