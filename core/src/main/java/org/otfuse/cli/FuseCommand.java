@@ -85,6 +85,9 @@ final class FuseCommand implements Callable<Integer> {
   @Option(names = "--refine", defaultValue = "0", description = "re-align every model onto the fused one up to N times")
   int refine;
 
+  @Option(names = "--vanilla", description = "baseline: average the parameters as they are, without alignment")
+  boolean vanilla;
+
   @Option(names = "--out", required = true, description = "fused model (.safetensors)")
   String out;
 
@@ -99,7 +102,9 @@ final class FuseCommand implements Callable<Integer> {
         pastCorrection, ensembleStep, activations, alignOutput);
     INDArray s = samples == null ? null : Npy.read(samples).castTo(DataType.FLOAT);
     long t0 = System.nanoTime();
-    GraphFusion.Result r = GraphFusion.fuse(nets, t, o, s, modelWeights, refine);
+    GraphFusion.Result r = vanilla
+        ? new GraphFusion.Result(GraphFusion.vanillaAverage(nets, t, o.ensembleStep(), modelWeights), List.of())
+        : GraphFusion.fuse(nets, t, o, s, modelWeights, refine);
     double seconds = (System.nanoTime() - t0) / 1e9;
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("otfuse.models", String.join(",", models.models));

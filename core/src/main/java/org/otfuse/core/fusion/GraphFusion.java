@@ -186,6 +186,24 @@ public final class GraphFusion {
     return Math.sqrt(diff / Math.max(norm, 1e-300));
   }
 
+  /**
+   * The vanilla baseline: the weighted parameter average without any alignment (weights as in
+   * {@link #fuse(List, int, FusionOptions, INDArray, double[], int)}); all models need the target's shapes.
+   */
+  public static Network vanillaAverage(List<Network> models, int targetIndex, double ensembleStep, double[] weights) {
+    Network target = models.get(targetIndex);
+    for (Network m : models) {
+      for (String name : target.params().names()) {
+        if (!Arrays.equals(m.param(name).shape(), target.param(name).shape())) {
+          throw new IllegalArgumentException(name + " has shape " + Arrays.toString(m.param(name).shape())
+              + " in one model but " + Arrays.toString(target.param(name).shape()) + " in the target;"
+              + " vanilla averaging needs identical shapes");
+        }
+      }
+    }
+    return weightedAverage(target, models, modelWeights(models.size(), targetIndex, ensembleStep, weights));
+  }
+
   /** {@code s P_target + (1 - s) mean(P_aligned)} for every floating-point parameter. */
   public static Network average(Network target, List<Network> aligned, double ensembleStep) {
     List<Network> all = new ArrayList<>();
