@@ -38,6 +38,8 @@ The layouts (directory per layout, each a valid --data-dir):
                               shuffled order, plus one member with a 130-character name (a GNU
                               long-name record) that the reader must skip
   archives-pax/cifar-10-binary.tar.gz   the same members in POSIX pax format with a long member name
+  py2-protocol1/cifar-10-batches-py/test_batch   the Python 2 style at protocol 1 (cPickle's binary
+                              protocol before 2: no PROTO opcode, tuples with MARK, booleans as INT)
   py3-protocol2/, py3-protocol4/, py3-protocol5/   cifar-10-batches-py/test_batch only, written by
                               Python 3's pickle.dump(..., protocol=N) with bytes keys (protocol 2
                               reduces bytes to _codecs.encode(str, 'latin1'); 4 uses BINBYTES;
@@ -96,9 +98,9 @@ def write(path, data):
         f.write(data)
 
 
-def py2_pickle(obj):
+def py2_pickle(obj, protocol=2):
     buf = io.BytesIO()
-    Py2StrPickler(buf, protocol=2).dump(obj)
+    Py2StrPickler(buf, protocol=protocol).dump(obj)
     return buf.getvalue()
 
 
@@ -142,6 +144,9 @@ def main():
         check_py2(blob, d)
         c10_py.append(('cifar-10-batches-py/' + name, blob))
         if name == 'test_batch':
+            blob1 = py2_pickle(d, protocol=1)
+            check_py2(blob1, d)
+            write(os.path.join(HERE, 'py2-protocol1', 'cifar-10-batches-py', name), blob1)
             for proto in (2, 4, 5):
                 write(os.path.join(HERE, 'py3-protocol%d' % proto, 'cifar-10-batches-py', name),
                       pickle.dumps(c10_dict(True, batch_label, x, y, d['filenames']), protocol=proto))

@@ -261,7 +261,7 @@ public final class DatasetDownloader {
         LOG.info("downloaded and verified {} into {}", url, target);
         return;
       } catch (IOException e) {
-        problems.add(url + ": " + e.getMessage());
+        problems.add(url + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while downloading " + url, e);
@@ -279,7 +279,7 @@ public final class DatasetDownloader {
               dataset.cliName(), main.fileName(), candidate);
           return;
         } catch (IOException e) {
-          problems.add(e.getMessage());
+          problems.add(e.getMessage() != null ? e.getMessage() : candidate + ": " + e);
         }
       }
       String local = completeFolder(dataset, dir);

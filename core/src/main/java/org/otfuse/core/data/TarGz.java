@@ -128,7 +128,8 @@ final class TarGz {
     } catch (EOFException | ZipException e) {
       throw new TensorFormatException(current == null ? archive : memberSource(archive, current),
           "truncated or corrupt gzip data" + (current == null ? "" : " inside this member") + ": "
-          + e.getMessage(), e);
+          + (e.getMessage() != null ? e.getMessage()
+              : e instanceof EOFException ? "the gzip stream ends early" : e.toString()), e);
     }
     List<String> missing = new ArrayList<>();
     Map<String, byte[]> out = new LinkedHashMap<>();
