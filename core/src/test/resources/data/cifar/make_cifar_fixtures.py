@@ -25,7 +25,9 @@ The layouts (directory per layout, each a valid --data-dir):
                               records of <1 coarse byte><1 fine byte><3072 pixel bytes>
   py2/cifar-10-batches-py/    data_batch_1 .. data_batch_5, test_batch, batches.meta
   py2/cifar-100-python/       train, test, meta
-      The authors wrote these with Python 2's cPickle, protocol 2: a dict with Python 2 str keys
+      The authors wrote these with Python 2's cPickle in a binary protocol (the CIFAR page says
+      cPickle; the file sizes rule out text protocol 0; protocol 2 here, protocol 1 in
+      py2-protocol1/): a dict with Python 2 str keys
       (pickled as SHORT_BINSTRING), b'data' a numpy uint8 array reduced through
       numpy.core.multiarray._reconstruct whose raw bytes are a BINSTRING, labels a list of ints.
       Python 3's pickle cannot write Python 2 str any more, so Py2StrPickler below (the pure-Python

@@ -21,9 +21,9 @@ import org.otfuse.core.io.TensorFormatException;
  * uint8 array, N x 3072) and label lists, read with razorvine's {@link Unpickler} (the pickle
  * library Spark uses) extended with just the numpy globals such a file names.
  *
- * <p>The authors wrote the files with Python 2's cPickle, protocol 2: Python 2 {@code str} keys and
- * array bytes ({@code SHORT_BINSTRING}/{@code BINSTRING}, which razorvine returns as Latin-1
- * strings), the array rebuilt by {@code numpy.core.multiarray._reconstruct(numpy.ndarray, (0,), 'b')}
+ * <p>The authors wrote the files with Python 2's cPickle in a binary protocol (1 or 2, both read;
+ * protocol 0's text opcodes are razorvine's too): Python 2 {@code str} keys and array bytes
+ * ({@code SHORT_BINSTRING}/{@code BINSTRING}, which razorvine returns as Latin-1 strings), the array rebuilt by {@code numpy.core.multiarray._reconstruct(numpy.ndarray, (0,), 'b')}
  * and then {@code BUILD} with numpy's state tuple {@code (version, shape, dtype, is_fortran,
  * rawdata)}, the dtype by {@code numpy.dtype('u1', 0, 1)} with state {@code (3, '|', ...)}. Files
  * re-pickled by Python 3 are read too: bytes keys, {@code _codecs.encode(str, 'latin1')} for bytes at
