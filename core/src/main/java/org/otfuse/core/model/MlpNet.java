@@ -183,12 +183,28 @@ public final class MlpNet {
     return forward(x, false).logProbs();
   }
 
-  /** Row-wise log-softmax, stable: {@code z - max - log(sum(exp(z - max)))}. Not modified: z. */
+  /** Row-wise log-softmax, stable. Not modified: z. */
   public static INDArray logSoftmax(INDArray z) {
-    INDArray max = z.max(true, 1);
-    INDArray shifted = z.subColumnVector(max);
-    INDArray lse = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
-    return shifted.subiColumnVector(lse);
+    return org.otfuse.core.graph.Network.logSoftmax(z);
+  }
+
+  /** This MLP as a graph network with the same parameter names (vector input of {@link #inputDim()}). */
+  public org.otfuse.core.graph.Network toNetwork() {
+    org.otfuse.core.graph.Graph.Builder b = new org.otfuse.core.graph.Graph.Builder("mlp", inputDim());
+    String x = b.input();
+    for (int i = 0; i < layers.size(); i++) {
+      DenseLayer l = layers.get(i);
+      x = b.linear(x, l.name(), l.outputs(), l.hasBias());
+      if (i < layers.size() - 1) {
+        x = b.relu(x);
+      }
+    }
+    return org.otfuse.core.graph.Network.of(b.build(x), toStateDict(null));
+  }
+
+  /** The MLP view of a graph network made of Linear layers and ReLUs (as {@link #toNetwork()} builds). */
+  public static MlpNet fromNetwork(org.otfuse.core.graph.Network net) {
+    return fromStateDict(net.params(), MlpSpec.INFER);
   }
 
   /** A copy of this network with other layers (same structure checks as the constructor). */
