@@ -23,6 +23,13 @@ import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.otfuse.core.fusion.FusionOptions;
+import org.otfuse.core.fusion.GraphFusion;
+import org.otfuse.core.graph.ArchSpec;
+import org.otfuse.core.graph.Architectures;
+import org.otfuse.core.graph.Graph;
+import org.otfuse.core.graph.Initialization;
+import org.otfuse.core.graph.Network;
 import org.otfuse.core.io.Npy;
 import org.otfuse.core.ot.ExactOt;
 import org.otfuse.core.ot.GroundCost;
@@ -66,8 +73,16 @@ final class BenchCommand implements Runnable {
     /** Non-uniform (Dirichlet) marginals (default n = 1024), exact and Sinkhorn vs POT. */
     DIRICHLET,
     /** Ground cost n x n from d-dimensional float32 points vs a plain GEMM of the same size. */
-    COST
+    COST,
+    /**
+     * End-to-end fusion of two random VGG11 (no bias, no BatchNorm; CIFAR-10 shapes), weights
+     * mode, exact OT, in process; compared with the reference implementation's reported time.
+     */
+    VGG11
   }
+
+  /** The reference implementation's two-VGG11 weights-mode exact fusion time (issue 7). */
+  static final double REFERENCE_VGG11_SECONDS = 0.45;
 
   @Command(name = "ot", mixinStandardHelpOptions = true,
       description = "Exact OT, Sinkhorn and ground costs next to POT / scipy on the same inputs.")
@@ -79,7 +94,8 @@ final class BenchCommand implements Runnable {
         description = "n of the square uniform cases (default: ${DEFAULT-VALUE})")
     int[] sizes;
 
-    @Option(names = "--cases", split = ",", defaultValue = "square,sinkhorn,rect,dirichlet,cost",
+    @Option(names = "--cases", split = ",",
+        defaultValue = "square,sinkhorn,rect,dirichlet,cost,vgg11",
         description = "which cases: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     Case[] cases;
 
@@ -198,6 +214,9 @@ final class BenchCommand implements Runnable {
           int[] nd = dims(costSize, "--cost-size");
           costCase(nd[0], nd[1]);
         }
+        if (todo.contains(Case.VGG11)) {
+          vggCase();
+        }
       } finally {
         deleteTree(tmp);
       }
@@ -279,6 +298,28 @@ final class BenchCommand implements Runnable {
       r.put("cost_gflops", flops / cost.seconds / 1e9);
       r.put("otfuse_runs_s", cost.runs);
       r.put("anchor_runs_s", gemm.runs);
+      emit(r);
+    }
+
+    private void vggCase() {
+      ArchSpec spec = ArchSpec.cifar("vgg11").withBias(false).withBatchNorm(false);
+      Graph graph = Architectures.build(spec);
+      List<Network> models = List.of(Initialization.pytorchDefault(graph, 0),
+          Initialization.pytorchDefault(graph, 1));
+      FusionOptions options = FusionOptions.defaults(); // weights mode, exact OT
+      Timing t = timeAny(() -> GraphFusion.fuse(models, 0, options, null));
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("n", 2);
+      r.put("m", 2);
+      r.put("solver", "fusion_vgg11_weights_exact");
+      r.put("otfuse_s", t.seconds);
+      r.put("anchor", "otfusion_reference_reported");
+      r.put("anchor_s", REFERENCE_VGG11_SECONDS);
+      r.put("ratio", t.seconds / REFERENCE_VGG11_SECONDS);
+      r.put("cost_rel_diff", null);
+      r.put("anchor_measured", false);
+      r.put("models", "2 x VGG11 (CIFAR-10, no bias, no BatchNorm), seeds 0 and 1");
+      r.put("otfuse_runs_s", t.runs);
       emit(r);
     }
 
