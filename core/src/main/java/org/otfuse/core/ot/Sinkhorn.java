@@ -70,8 +70,10 @@ import org.slf4j.LoggerFactory;
  * <p>The result's {@link TransportPlan#rowPotential()} and {@link TransportPlan#colPotential()}
  * are {@code f = f~ + reg log u} and {@code g = g~ + reg log v} (cost units); passing them to
  * {@link #solve(INDArray, INDArray, INDArray, INDArray, INDArray)} warm-starts a related problem
- * (e.g. the next point of a sweep, or a smaller {@code reg}). Memory: the cost and the kernel as
- * {@code double[n m]}, plus the returned plan. Thread-safe: each call allocates its own buffers.
+ * (e.g. the next point of a sweep, or a smaller {@code reg}). Memory: the kernel as {@code
+ * double[n m]} and the returned plan; costs of {@value #IN_PLACE_MIN_ENTRIES} entries or more
+ * (float64, row-major) are read in place, smaller ones copied. Thread-safe: each call allocates
+ * its own buffers.
  */
 public final class Sinkhorn implements TransportSolver {
 
@@ -83,6 +85,8 @@ public final class Sinkhorn implements TransportSolver {
   static final int SCALING_EXPONENT = 50;
   /** Absorptions in one stage after which it continues in the log domain. */
   static final int MAX_ABSORPTIONS = 64;
+  /** Costs with at least this many entries are read in place, without a float64 copy. */
+  static final long IN_PLACE_MIN_ENTRIES = 1L << 20;
   /** {@code (max C - min C) / reg} above which a cold start uses epsilon scaling. */
   static final double SCALING_THRESHOLD = 100;
 
@@ -146,7 +150,9 @@ public final class Sinkhorn implements TransportSolver {
    * @param g0 column potentials, length {@code m}, finite, or null; not modified
    */
   public TransportPlan solve(INDArray a, INDArray b, INDArray cost, INDArray f0, INDArray g0) {
-    OtProblem p = OtProblem.of(a, b, cost, true, "Sinkhorn");
+    // large costs are read in place (no n x m copy): checked by one native reduction
+    boolean inPlace = (long) cost.length() >= IN_PLACE_MIN_ENTRIES;
+    OtProblem p = OtProblem.of(a, b, cost, true, "Sinkhorn", !inPlace);
     int n = p.n();
     int m = p.m();
     if ((f0 == null) != (g0 == null)) {
@@ -167,7 +173,10 @@ public final class Sinkhorn implements TransportSolver {
       requireFiniteOver(f, reg, "f0 / reg");
       requireFiniteOver(g, reg, "g0 / reg");
     }
-    double[] minMax = minMax(p.costArray());
+    DoubleBuffer costData = inPlace ? p.costBuffer() : DoubleBuffer.wrap(p.costArray());
+    double[] minMax = inPlace
+        ? new double[] {p.cost().minNumber().doubleValue(), p.cost().maxNumber().doubleValue()}
+        : minMax(costData);
     double range = minMax[1] - minMax[0];
     if (!Double.isFinite(Math.max(Math.abs(minMax[0]), Math.abs(minMax[1])) / reg)) {
       throw new OtConvergenceException(String.format("Sinkhorn produced a NaN or infinity:"
@@ -189,7 +198,7 @@ public final class Sinkhorn implements TransportSolver {
       }
     }
     stages.add(new double[] {reg, tol});
-    Solve s = new Solve(p, f, g);
+    Solve s = new Solve(p, costData, f, g);
     for (int k = 0; k < stages.size(); k++) {
       boolean last = k == stages.size() - 1;
       TransportPlan result = s.stage(stages.get(k)[0], stages.get(k)[1], last);
@@ -217,12 +226,13 @@ public final class Sinkhorn implements TransportSolver {
     }
   }
 
-  private static double[] minMax(double[] c) {
+  private static double[] minMax(DoubleBuffer c) {
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
-    for (double x : c) {
-      min = x < min ? x : min;
-      max = x > max ? x : max;
+    for (int k = 0, len = c.capacity(); k < len; k++) {
+      double x = c.get(k);
+      min = Math.min(min, x);
+      max = Math.max(max, x);
     }
     return new double[] {min, max};
   }
@@ -232,8 +242,8 @@ public final class Sinkhorn implements TransportSolver {
     final OtProblem p;
     final int n;
     final int m;
-    /** The cost, row-major (the problem's copy). */
-    final double[] c;
+    /** The cost, row-major: ND4J's memory (kept alive by p) or the problem's copy. */
+    final DoubleBuffer c;
     final double[] a;
     final double[] b;
     /** Absorbed potentials (cost units). */
@@ -253,11 +263,11 @@ public final class Sinkhorn implements TransportSolver {
     boolean usedLogDomain;
     double err = Double.NaN;
 
-    Solve(OtProblem p, double[] f, double[] g) {
+    Solve(OtProblem p, DoubleBuffer c, double[] f, double[] g) {
       this.p = p;
       this.n = p.n();
       this.m = p.m();
-      this.c = p.costArray();
+      this.c = c;
       this.a = p.aArray();
       this.b = p.bArray();
       this.f = f;
@@ -291,8 +301,8 @@ public final class Sinkhorn implements TransportSolver {
       boolean needV = true;
       while (iterations < maxIt) {
         if (needV) {
-          // v = b / K^T u for the u the kernel was built with
-          transposeTimes(u);
+          // v = b / K^T u for u = 1, the kernel's column sums, summed while it was built
+          sumPartials();
           if (!updateV()) {
             if (++stageAbsorptions > maxAbsorptions) {
               return logDomain(reg, tol, last);
@@ -419,7 +429,7 @@ public final class Sinkhorn implements TransportSolver {
         int base = i * m;
         double fi = f[i];
         for (int j = 0; j < m; j++) {
-          double x = fi - c[base + j];
+          double x = fi - c.get(base + j);
           mx[j] = x > mx[j] ? x : mx[j];
         }
       }
@@ -428,7 +438,7 @@ public final class Sinkhorn implements TransportSolver {
         int base = i * m;
         double fi = f[i];
         for (int j = 0; j < m; j++) {
-          sum[j] += Math.exp((fi - c[base + j] - mx[j]) / reg);
+          sum[j] += Math.exp((fi - c.get(base + j) - mx[j]) / reg);
         }
       }
       for (int j = 0; j < m; j++) {
@@ -442,12 +452,12 @@ public final class Sinkhorn implements TransportSolver {
         int base = i * m;
         double mx = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < m; j++) {
-          double x = g[j] - c[base + j];
+          double x = g[j] - c.get(base + j);
           mx = x > mx ? x : mx;
         }
         double s = 0;
         for (int j = 0; j < m; j++) {
-          s += Math.exp((g[j] - c[base + j] - mx) / reg);
+          s += Math.exp((g[j] - c.get(base + j) - mx) / reg);
         }
         f[i] = reg * Math.log(a[i]) - mx - reg * Math.log(s);
       }
@@ -499,7 +509,8 @@ public final class Sinkhorn implements TransportSolver {
 
     /**
      * {@code K_ij = exp(e_ij)}, {@code e_ij = (f_i + g_j - C_ij) / reg}; fills {@code rowMax}
-     * with each row's largest exponent and returns each block's column maxima.
+     * with each row's largest exponent, leaves the blocks' partial column sums of {@code K} in
+     * {@code partial} (block 0's in {@code w}) and returns each block's column maxima.
      */
     private double[][] exponentials(double reg, double[] rowMax) {
       final double[] k = kernel;
@@ -507,14 +518,18 @@ public final class Sinkhorn implements TransportSolver {
       double[][] colMax = new double[blocks][m];
       RowBlocks.run(n, blocks, (blk, from, to) -> {
         double[] cm = colMax[blk];
+        double[] acc = partial[blk];
         Arrays.fill(cm, Double.NEGATIVE_INFINITY);
+        Arrays.fill(acc, 0);
         for (int i = from; i < to; i++) {
           int base = i * m;
           double fi = f[i];
           double mx = Double.NEGATIVE_INFINITY;
           for (int j = 0; j < m; j++) {
-            double e = (fi + g[j] - c[base + j]) * inv;
-            k[base + j] = Math.exp(e);
+            double e = (fi + g[j] - c.get(base + j)) * inv;
+            double x = Math.exp(e);
+            k[base + j] = x;
+            acc[j] += x; // K^T 1, for the first v update
             mx = Math.max(mx, e);
             cm[j] = Math.max(cm[j], e);
           }
@@ -522,23 +537,6 @@ public final class Sinkhorn implements TransportSolver {
         }
       });
       return colMax;
-    }
-
-    /** {@code w = K^T x} (summed over the blocks' partial results). */
-    void transposeTimes(double[] x) {
-      final double[] k = kernel;
-      RowBlocks.run(n, blocks, (blk, from, to) -> {
-        double[] acc = partial[blk];
-        Arrays.fill(acc, 0);
-        for (int i = from; i < to; i++) {
-          int base = i * m;
-          double xi = x[i];
-          for (int j = 0; j < m; j++) {
-            acc[j] += xi * k[base + j];
-          }
-        }
-      });
-      sumPartials();
     }
 
     private void sumPartials() {
@@ -618,7 +616,7 @@ public final class Sinkhorn implements TransportSolver {
             row[j] = x;
             rs += x;
             cs[j] += x;
-            cost += x * c[base + j];
+            cost += x * c.get(base + j);
           }
           pl.put(base, row);
           rowSums[i] = rs;
