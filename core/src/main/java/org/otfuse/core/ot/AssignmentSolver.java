@@ -77,10 +77,11 @@ public final class AssignmentSolver implements TransportSolver {
       double[] u, double[] v) {
     int n = p.n();
     double mass = p.sumA() / n;
-    INDArray plan = Nd4j.zeros(DataType.DOUBLE, n, n);
+    INDArray plan = OffHeap.zeros(n, n);
+    java.nio.DoubleBuffer data = plan.data().asNioDouble();
     double cost = 0;
     for (int i = 0; i < n; i++) {
-      plan.putScalar(i, colOf[i], mass);
+      data.put(i * n + colOf[i], mass);
       cost += mass * c[i * n + colOf[i]];
     }
     double[] av = p.aArray();

@@ -491,7 +491,8 @@ public final class NetworkSimplex implements TransportSolver {
      * cost and marginal errors, summed over those entries in plain loops.
      */
     TransportPlan result(double[] a, double[] b, int iterations, double[] u, double[] v) {
-      INDArray plan = Nd4j.zeros(DataType.DOUBLE, n, m);
+      INDArray plan = OffHeap.zeros(n, m);
+      java.nio.DoubleBuffer data = plan.data().asNioDouble();
       double[] rows = new double[n];
       double[] cols = new double[m];
       double cost = 0;
@@ -501,7 +502,7 @@ public final class NetworkSimplex implements TransportSolver {
         if (e < numArcs && f > 0) {
           int i = e / m;
           int j = e - i * m;
-          plan.putScalar(i, j, f);
+          data.put(e, f);
           rows[i] += f;
           cols[j] += f;
           cost += f * c[e];

@@ -598,7 +598,7 @@ public final class Sinkhorn implements TransportSolver {
     /** The plan {@code diag(u) K diag(v)} with its cost, marginal errors and potentials. */
     TransportPlan plan(double reg) {
       final double[] k = kernel;
-      INDArray planArr = Nd4j.createUninitialized(DataType.DOUBLE, n, m);
+      INDArray planArr = OffHeap.zeros(n, m); // pages are touched once, by the writes below
       final DoubleBuffer pl = planArr.data().asNioDouble();
       double[] rowSums = new double[n];
       double[] costs = new double[blocks];
