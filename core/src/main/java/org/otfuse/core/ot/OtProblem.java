@@ -92,6 +92,16 @@ final class OtProblem {
    */
   static OtProblem of(INDArray a, INDArray b, INDArray cost, boolean strictlyPositive,
       String solver, boolean costArray) {
+    return of(a, b, cost, strictlyPositive, solver, costArray, true);
+  }
+
+  /**
+   * Like {@link #of(INDArray, INDArray, INDArray, boolean, String, boolean)}; with {@code
+   * checkCost} false and {@code costArray} false the caller promises to check the cost's
+   * finiteness itself (e.g. in a pass it makes anyway).
+   */
+  static OtProblem of(INDArray a, INDArray b, INDArray cost, boolean strictlyPositive,
+      String solver, boolean costArray, boolean checkCost) {
     Checks.requireMatrix(cost, "cost");
     if (cost.size(0) < 1 || cost.size(1) < 1) {
       throw new IllegalArgumentException(
@@ -128,7 +138,7 @@ final class OtProblem {
       }
       cArr = toArray(c);
       requireFinite(cArr, "cost", c);
-    } else {
+    } else if (checkCost) {
       Checks.requireFinite(c, "cost");
     }
     return new OtProblem(av, bv, c, aArr, bArr, cArr, sa, sb);

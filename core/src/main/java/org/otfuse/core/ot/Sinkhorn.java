@@ -152,7 +152,7 @@ public final class Sinkhorn implements TransportSolver {
   public TransportPlan solve(INDArray a, INDArray b, INDArray cost, INDArray f0, INDArray g0) {
     // large costs are read in place (no n x m copy): checked by one native reduction
     boolean inPlace = (long) cost.length() >= IN_PLACE_MIN_ENTRIES;
-    OtProblem p = OtProblem.of(a, b, cost, true, "Sinkhorn", !inPlace);
+    OtProblem p = OtProblem.of(a, b, cost, true, "Sinkhorn", !inPlace, false);
     int n = p.n();
     int m = p.m();
     if ((f0 == null) != (g0 == null)) {
@@ -174,9 +174,10 @@ public final class Sinkhorn implements TransportSolver {
       requireFiniteOver(g, reg, "g0 / reg");
     }
     DoubleBuffer costData = inPlace ? p.costBuffer() : DoubleBuffer.wrap(p.costArray());
-    double[] minMax = inPlace
-        ? new double[] {p.cost().minNumber().doubleValue(), p.cost().maxNumber().doubleValue()}
-        : minMax(costData);
+    double[] minMax = minMax(costData, n, m); // min, max, and 0 unless a NaN or infinity
+    if (minMax[2] != 0) {
+      Checks.requireFinite(p.cost(), "cost"); // names the entry
+    }
     double range = minMax[1] - minMax[0];
     if (!Double.isFinite(Math.max(Math.abs(minMax[0]), Math.abs(minMax[1])) / reg)) {
       throw new OtConvergenceException(String.format("Sinkhorn produced a NaN or infinity:"
@@ -226,15 +227,29 @@ public final class Sinkhorn implements TransportSolver {
     }
   }
 
-  private static double[] minMax(DoubleBuffer c) {
-    double min = Double.POSITIVE_INFINITY;
-    double max = Double.NEGATIVE_INFINITY;
-    for (int k = 0, len = c.capacity(); k < len; k++) {
-      double x = c.get(k);
-      min = Math.min(min, x);
-      max = Math.max(max, x);
+  /** {min, max, sum of x * 0 (NaN iff some entry is not finite)} in one pass over rows. */
+  private static double[] minMax(DoubleBuffer c, int n, int m) {
+    int blocks = RowBlocks.blocks(n, m);
+    double[][] r = new double[blocks][];
+    RowBlocks.run(n, blocks, (blk, from, to) -> {
+      double min = Double.POSITIVE_INFINITY;
+      double max = Double.NEGATIVE_INFINITY;
+      double bad = 0;
+      for (int k = from * m, end = to * m; k < end; k++) {
+        double x = c.get(k);
+        min = Math.min(min, x);
+        max = Math.max(max, x);
+        bad += x * 0.0;
+      }
+      r[blk] = new double[] {min, max, bad};
+    });
+    double[] out = r[0];
+    for (int blk = 1; blk < blocks; blk++) {
+      out[0] = Math.min(out[0], r[blk][0]);
+      out[1] = Math.max(out[1], r[blk][1]);
+      out[2] += r[blk][2];
     }
-    return new double[] {min, max};
+    return out;
   }
 
   /** The state of one solve: potentials, scalings and the kernel, reused across stages. */
