@@ -575,29 +575,61 @@ public final class Sinkhorn implements TransportSolver {
         double[] acc = partial[blk];
         Arrays.fill(acc, 0);
         double e = 0;
-        int m4 = m & ~3;
-        for (int i = from; i < to; i++) {
+        int i = from;
+        // two rows at a time: v and acc are loaded once for both
+        for (; i + 1 < to; i += 2) {
+          int b0 = i * m;
+          int b1 = b0 + m;
+          double s0 = 0;
+          double s1 = 0;
+          double t0 = 0;
+          double t1 = 0;
+          int j = 0;
+          for (; j + 1 < m; j += 2) {
+            double v0 = v[j];
+            double v1 = v[j + 1];
+            s0 += k[b0 + j] * v0;
+            s1 += k[b0 + j + 1] * v1;
+            t0 += k[b1 + j] * v0;
+            t1 += k[b1 + j + 1] * v1;
+          }
+          if (j < m) {
+            s0 += k[b0 + j] * v[j];
+            t0 += k[b1 + j] * v[j];
+          }
+          double sa = s0 + s1;
+          double sb = t0 + t1;
+          double da = Math.abs(uu[i] * sa - a[i]);
+          double db = Math.abs(uu[i + 1] * sb - a[i + 1]);
+          e = da > e || da != da ? da : e; // keeps a NaN
+          e = db > e || db != db ? db : e;
+          double xa = a[i] / sa;
+          double xb = a[i + 1] / sb;
+          un[i] = xa;
+          un[i + 1] = xb;
+          for (int q = 0; q < m; q++) {
+            acc[q] += xa * k[b0 + q] + xb * k[b1 + q];
+          }
+        }
+        for (; i < to; i++) {
           int base = i * m;
           double s0 = 0;
           double s1 = 0;
-          double s2 = 0;
-          double s3 = 0;
-          for (int j = 0; j < m4; j += 4) {
+          int j = 0;
+          for (; j + 1 < m; j += 2) {
             s0 += k[base + j] * v[j];
             s1 += k[base + j + 1] * v[j + 1];
-            s2 += k[base + j + 2] * v[j + 2];
-            s3 += k[base + j + 3] * v[j + 3];
           }
-          for (int j = m4; j < m; j++) {
+          if (j < m) {
             s0 += k[base + j] * v[j];
           }
-          double s = (s0 + s1) + (s2 + s3);
+          double s = s0 + s1;
           double d = Math.abs(uu[i] * s - a[i]);
-          e = d > e || d != d ? d : e; // keeps a NaN
+          e = d > e || d != d ? d : e;
           double x = a[i] / s;
           un[i] = x;
-          for (int j = 0; j < m; j++) {
-            acc[j] += x * k[base + j];
+          for (int q = 0; q < m; q++) {
+            acc[q] += x * k[base + q];
           }
         }
         blockErr[blk] = e;
