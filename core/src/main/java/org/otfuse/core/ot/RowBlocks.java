@@ -26,8 +26,10 @@ final class RowBlocks {
     if ((long) rows * cols < PARALLEL_MIN_ENTRIES || rows < 2) {
       return 1;
     }
-    int threads = Math.max(1, ForkJoinPool.getCommonPoolParallelism());
-    return Math.min(rows, Math.min(threads + 1, 16));
+    // the caller and the pool's threads, four blocks each: a thread that the machine's load
+    // deschedules leaves its unstarted blocks to the others
+    int threads = Math.max(1, ForkJoinPool.getCommonPoolParallelism()) + 1;
+    return Math.min(rows, Math.min(4 * threads, 32));
   }
 
   /** Runs {@code body} over {@code blocks} contiguous row ranges of {@code [0, rows)}. */
