@@ -251,4 +251,23 @@ class SinkhornTest {
     assertTrue(warm.iterations() < cold.iterations(),
         "warm " + warm.iterations() + " vs cold " + cold.iterations() + " iterations");
   }
+
+  /**
+   * Over-relaxed updates kick in on a well-conditioned problem and converge to the same plan as
+   * plain Sinkhorn (here: the log-domain solver, which never over-relaxes) at a tight tolerance.
+   */
+  @Test
+  void overRelaxationReachesThePlainFixedPoint() {
+    SharedCase sc = sharedCases().get(3);
+    SinkhornOptions opts = new SinkhornOptions(sc.sinkhornReg(), 1e-13, 1000);
+    TransportPlan fast = new Sinkhorn(opts).solve(sc.a(), sc.b(), sc.cost());
+    Sinkhorn.Stats st = Sinkhorn.LAST_STATS.get();
+    assertTrue(st.omega() > 1 && !st.logDomain(), st.toString());
+    OtProblem p = OtProblem.of(sc.a(), sc.b(), sc.cost(), true, "test");
+    TransportPlan plain = Sinkhorn.logDomain(p, sc.sinkhornReg(), 1e-13, 1000, 0,
+        Nd4j.zeros(DataType.DOUBLE, sc.n()), Nd4j.zeros(DataType.DOUBLE, sc.m()), true).plan();
+    Tolerance.relative(1e-10).assertClose(plain.cost(), fast.cost(), "cost");
+    Tolerance.absolute(1e-13).assertClose(plain.plan(), fast.plan(), "plan");
+    assertTrue(fast.marginalError() <= 1e-13, "marginal error " + fast.marginalError());
+  }
 }
