@@ -191,6 +191,25 @@ public final class MlpNet {
     return shifted.subiColumnVector(lse);
   }
 
+  /** This MLP as a graph network with the same parameter names (vector input of {@link #inputDim()}). */
+  public org.otfuse.core.graph.Network toNetwork() {
+    org.otfuse.core.graph.Graph.Builder b = new org.otfuse.core.graph.Graph.Builder("mlp", inputDim());
+    String x = b.input();
+    for (int i = 0; i < layers.size(); i++) {
+      DenseLayer l = layers.get(i);
+      x = b.linear(x, l.name(), l.outputs(), l.hasBias());
+      if (i < layers.size() - 1) {
+        x = b.relu(x);
+      }
+    }
+    return org.otfuse.core.graph.Network.of(b.build(x), toStateDict(null));
+  }
+
+  /** The MLP view of a graph network made of Linear layers and ReLUs (as {@link #toNetwork()} builds). */
+  public static MlpNet fromNetwork(org.otfuse.core.graph.Network net) {
+    return fromStateDict(net.params(), MlpSpec.INFER);
+  }
+
   /** A copy of this network with other layers (same structure checks as the constructor). */
   public MlpNet withLayers(List<DenseLayer> newLayers) {
     return new MlpNet(newLayers);

@@ -1,0 +1,344 @@
+package org.otfuse.core.fusion;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.otfuse.core.graph.Graph;
+import org.otfuse.core.graph.Network;
+import org.otfuse.core.graph.NeuronGroups;
+import org.otfuse.core.graph.NeuronGroups.Group;
+import org.otfuse.core.graph.NeuronGroups.Member;
+import org.otfuse.core.graph.NeuronGroups.Role;
+import org.otfuse.core.graph.Op;
+import org.otfuse.core.io.StateDict;
+import org.otfuse.core.ot.GroundCost;
+import org.otfuse.core.ot.TransportPlan;
+import org.otfuse.core.ot.TransportSolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * OT fusion of any {@link Network} over its {@link NeuronGroups} (Singh and Jaggi 2020, Algorithm 1,
+ * generalised from layers to groups), one loop for MLPs, VGGs and ResNets.
+ *
+ * <p>For each group, a transport plan {@code T} (n x m) maps the source model's neurons onto the
+ * target's (uniform marginals; exact or Sinkhorn); with correction each column is divided by its
+ * mass. Then every parameter is transported on each of its axes: output axes by {@code T^T},
+ * input axes by {@code T} (with the flatten expansion; only with past correction, as the
+ * reference). Fixed groups (input; output logits unless {@link FusionOptions#alignOutput()}) keep
+ * the identity. The fused parameters are {@code s P_target + (1 - s) mean_k(aligned P_k)}.
+ *
+ * <p><b>Costs.</b> Activations mode: the rows are each neuron's activations at the group's tap
+ * node on the samples, in the ORIGINAL models; every group's cost depends only on the originals,
+ * so {@link #activationProblems} are independent and can be solved in any order or in parallel.
+ * Weights mode: the rows are the concatenated weights (and biases) of the group's producers, with
+ * their input axes first aligned by the plans of their input groups (paper eq. 3). A residual Add
+ * makes this cyclic (the group of {@code conv1}'s output also contains {@code layer1.0.conv2}'s
+ * output, whose input group depends on it). <b>The cycle is broken explicitly:</b> a group is
+ * solved as soon as one of its producers has a solved input group, and its cost uses only those
+ * ready producers (the stem conv, or a downsampling shortcut conv); its other members are then
+ * transported with that plan. For MLPs and VGGs every group has one producer and this is exactly
+ * the reference's layer-by-layer order.
+ */
+public final class GraphFusion {
+  private static final Logger LOG = LoggerFactory.getLogger(GraphFusion.class);
+
+  private GraphFusion() {}
+
+  /** Plans (corrected, float64, n x m) per group id; null for a group kept in place. */
+  public record Alignment(Network aligned, Map<Integer, INDArray> plans, List<LayerReport> reports) {}
+
+  /** A fused network and, per aligned source model, its per-group reports. */
+  public record Result(Network fused, List<List<LayerReport>> reports) {}
+
+  /** The cost matrix of one group, ready to solve independently of the others. */
+  public record GroupProblem(int group, String label, INDArray cost) {}
+
+  /**
+   * Fuses {@code models} onto {@code models.get(targetIndex)}.
+   *
+   * @param samples activation samples (N x input); required in activations mode
+   */
+  public static Result fuse(List<Network> models, int targetIndex, FusionOptions options, INDArray samples) {
+    if (models.size() < 2) {
+      throw new IllegalArgumentException("fusion needs at least 2 models, got " + models.size());
+    }
+    if (targetIndex < 0 || targetIndex >= models.size()) {
+      throw new IllegalArgumentException("target index " + targetIndex + " is outside 0.." + (models.size() - 1));
+    }
+    Network target = models.get(targetIndex);
+    List<Network> aligned = new ArrayList<>();
+    List<List<LayerReport>> reports = new ArrayList<>();
+    for (int k = 0; k < models.size(); k++) {
+      if (k != targetIndex) {
+        LOG.info("aligning model {} onto model {} ({} mode, {} OT)", k, targetIndex,
+            options.mode().name().toLowerCase(java.util.Locale.ROOT),
+            options.solver().name().toLowerCase(java.util.Locale.ROOT));
+        Alignment a = align(models.get(k), target, options, samples);
+        aligned.add(a.aligned());
+        reports.add(a.reports());
+      }
+    }
+    return new Result(average(target, aligned, options.ensembleStep()), reports);
+  }
+
+  /** {@code s P_target + (1 - s) mean(P_aligned)} for every floating-point parameter. */
+  public static Network average(Network target, List<Network> aligned, double ensembleStep) {
+    float s = (float) ensembleStep;
+    float others = (1f - s) / aligned.size();
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    for (String name : target.params().names()) {
+      INDArray t = target.param(name);
+      if (!t.dataType().isFPType()) {
+        out.put(name, t);
+        continue;
+      }
+      INDArray sum = t.mul(s);
+      for (Network a : aligned) {
+        sum.addi(a.param(name).mul(others));
+      }
+      out.put(name, sum);
+    }
+    return target.withParams(StateDict.of(null, out));
+  }
+
+  /** Aligns {@code source}'s neurons onto {@code target}'s, group by group (see class comment). */
+  public static Alignment align(Network source, Network target, FusionOptions options, INDArray samples) {
+    NeuronGroups sg = NeuronGroups.of(source.graph());
+    NeuronGroups tg = NeuronGroups.of(target.graph());
+    checkCompatible(sg, tg, options);
+    TransportSolver solver = OtFusion.solver(options);
+    Map<Integer, INDArray> plans = new HashMap<>();
+    Map<Integer, LayerReport> reports = new LinkedHashMap<>();
+    for (Group g : sg.groups()) {
+      if (!transported(g, options)) {
+        plans.put(g.id(), null);
+      }
+    }
+    if (options.mode() == FusionMode.ACTIVATIONS) {
+      for (GroupProblem p : activationProblems(source, target, options, samples)) {
+        solveInto(p, solver, options, plans, reports, sg);
+      }
+    } else {
+      Set<Integer> pending = new TreeSet<>();
+      for (Group g : sg.groups()) {
+        if (!plans.containsKey(g.id())) {
+          pending.add(g.id());
+        }
+      }
+      while (!pending.isEmpty()) {
+        Group next = null;
+        for (int id : pending) {
+          if (!readyProducers(sg, sg.group(id), plans).isEmpty()) {
+            next = sg.group(id);
+            break;
+          }
+        }
+        if (next == null) {
+          throw new IllegalStateException("no group among " + pending + " has a producer with a solved input");
+        }
+        solveInto(weightsProblem(source, target, sg, next, plans, options), solver, options, plans, reports, sg);
+        pending.remove(next.id());
+      }
+    }
+    Network aligned = applyPlans(source, target, sg, plans, options.pastCorrection());
+    List<LayerReport> ordered = new ArrayList<>();
+    for (Group g : sg.groups()) {
+      if (reports.containsKey(g.id())) {
+        ordered.add(reports.get(g.id()));
+      } else if (g.kind() == NeuronGroups.Kind.OUTPUT) {
+        ordered.add(new LayerReport(g.label(), g.size(), tg.group(g.id()).size(), false, Double.NaN, Double.NaN,
+            Double.NaN, 0, 0));
+      }
+    }
+    return new Alignment(aligned, plans, ordered);
+  }
+
+  /**
+   * The activations-mode cost of every transported group, from the ORIGINAL models' activations
+   * at each group's tap node: independent problems, solvable in any order or in parallel.
+   */
+  public static List<GroupProblem> activationProblems(Network source, Network target, FusionOptions options,
+      INDArray samples) {
+    if (samples == null) {
+      throw new IllegalArgumentException("activations mode needs activation samples (--activation-samples)");
+    }
+    NeuronGroups sg = NeuronGroups.of(source.graph());
+    NeuronGroups tg = NeuronGroups.of(target.graph());
+    checkCompatible(sg, tg, options);
+    boolean pre = options.activationPoint() == ActivationPoint.PRE;
+    Set<String> taps = new java.util.HashSet<>();
+    for (Group g : sg.groups()) {
+      taps.add(pre ? g.preNode() : g.postNode());
+    }
+    Map<String, INDArray> sa = source.forward(samples, taps);
+    Map<String, INDArray> ta = target.forward(samples, taps);
+    List<GroupProblem> out = new ArrayList<>();
+    for (Group g : sg.groups()) {
+      if (!transported(g, options)) {
+        continue;
+      }
+      String tap = pre ? g.preNode() : g.postNode();
+      INDArray cost = GroundCost.compute(neuronRows(sa.get(tap)), neuronRows(ta.get(tap)), options.metric(),
+          options.normalization());
+      out.add(new GroupProblem(g.id(), g.label(), cost));
+    }
+    return out;
+  }
+
+  /** Activations N x C (x H x W) as C rows of all their values. */
+  static INDArray neuronRows(INDArray acts) {
+    long c = acts.size(1);
+    if (acts.rank() == 2) {
+      return acts.transpose();
+    }
+    int[] perm = new int[acts.rank()];
+    perm[0] = 1;
+    perm[1] = 0;
+    for (int d = 2; d < perm.length; d++) {
+      perm[d] = d;
+    }
+    return acts.permute(perm).dup('c').reshape('c', c, acts.length() / c);
+  }
+
+  private static boolean transported(Group g, FusionOptions o) {
+    return g.kind() == NeuronGroups.Kind.HIDDEN || (g.kind() == NeuronGroups.Kind.OUTPUT && o.alignOutput());
+  }
+
+  private static List<String> readyProducers(NeuronGroups sg, Group g, Map<Integer, INDArray> plans) {
+    List<String> ready = new ArrayList<>();
+    for (String p : g.producers()) {
+      if (plans.containsKey(sg.inputGroupOf(p).id())) {
+        ready.add(p);
+      }
+    }
+    return ready;
+  }
+
+  private static GroupProblem weightsProblem(Network source, Network target, NeuronGroups sg, Group g,
+      Map<Integer, INDArray> plans, FusionOptions options) {
+    List<INDArray> src = new ArrayList<>();
+    List<INDArray> tgt = new ArrayList<>();
+    for (String p : readyProducers(sg, g, plans)) {
+      Op op = source.graph().node(p).op();
+      String module = op instanceof Op.Linear l ? l.module() : ((Op.Conv2d) op).module();
+      Group in = sg.inputGroupOf(p);
+      INDArray plan = plans.get(in.id());
+      int expansion = in.members(Role.IN).stream().filter(m -> m.param().equals(module + ".weight"))
+          .findFirst().orElseThrow().expansion();
+      INDArray w = source.param(module + ".weight");
+      INDArray aligned = plan == null ? w : PlanAlgebra.apply(w, 1, plan, expansion);
+      src.add(aligned.reshape('c', aligned.size(0), aligned.length() / aligned.size(0)));
+      INDArray tw = target.param(module + ".weight");
+      tgt.add(tw.reshape('c', tw.size(0), tw.length() / tw.size(0)));
+      if (source.params().contains(module + ".bias")) {
+        src.add(source.param(module + ".bias").reshape(-1, 1));
+        tgt.add(target.param(module + ".bias").reshape(-1, 1));
+      }
+    }
+    INDArray x = src.size() == 1 ? src.get(0) : Nd4j.hstack(src.toArray(new INDArray[0]));
+    INDArray y = tgt.size() == 1 ? tgt.get(0) : Nd4j.hstack(tgt.toArray(new INDArray[0]));
+    return new GroupProblem(g.id(), g.label(), GroundCost.compute(x, y, options.metric(), options.normalization()));
+  }
+
+  private static void solveInto(GroupProblem p, TransportSolver solver, FusionOptions options,
+      Map<Integer, INDArray> plans, Map<Integer, LayerReport> reports, NeuronGroups sg) {
+    long t0 = System.nanoTime();
+    INDArray cost = p.cost();
+    int n = (int) cost.rows();
+    int m = (int) cost.columns();
+    INDArray a = Nd4j.valueArrayOf(new long[] {n}, 1.0 / n, DataType.DOUBLE);
+    INDArray b = Nd4j.valueArrayOf(new long[] {m}, 1.0 / m, DataType.DOUBLE);
+    TransportPlan plan = solver.solve(a, b, cost);
+    INDArray t = plan.plan();
+    INDArray corrected = options.correction() ? t.divRowVector(t.sum(0)) : t;
+    plans.put(p.group(), corrected);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    LayerReport r = new LayerReport(p.label(), n, m, true, plan.cost(), OtFusion.entropy(t), OtFusion.density(t),
+        plan.iterations(), seconds);
+    reports.put(p.group(), r);
+    LOG.info("group {} ({}): {}x{} plan, OT cost {}, entropy {}, density {}, {} s", p.group(), p.label(), n, m,
+        String.format("%.6g", r.otCost()), String.format("%.4g", r.planEntropy()), String.format("%.4g", r.density()),
+        String.format("%.3f", seconds));
+  }
+
+  /** Transports every parameter of {@code source} on each of its grouped axes (same plan on OUT and IN axes). */
+  static Network applyPlans(Network source, Network target, NeuronGroups sg, Map<Integer, INDArray> plans,
+      boolean pastCorrection) {
+    Map<String, INDArray> out = transport(source, sg, plans, pastCorrection ? plans : Map.of());
+    try {
+      return Network.of(target.graph(), StateDict.of(source.params().source(), out));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("aligned parameters do not fit the target: " + e.getMessage()
+          + (pastCorrection ? "" : "; without past correction the input axes are not aligned, so widths must match"), e);
+    }
+  }
+
+  /**
+   * The parameters of {@code source} with each OUT axis of group g transported by
+   * {@code outPlans.get(g)} ({@code P^T x}) and each IN axis by {@code inPlans.get(g)} ({@code x P},
+   * with the flatten expansion); a missing or null plan leaves the axis as it is. Integer buffers
+   * (BatchNorm's {@code num_batches_tracked}) are kept.
+   */
+  public static Map<String, INDArray> transport(Network source, NeuronGroups sg, Map<Integer, INDArray> outPlans,
+      Map<Integer, INDArray> inPlans) {
+    Map<String, List<Object[]>> axes = new HashMap<>();
+    for (Group g : sg.groups()) {
+      for (Member m : g.members()) {
+        axes.computeIfAbsent(m.param(), k -> new ArrayList<>()).add(new Object[] {m, g.id()});
+      }
+    }
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    for (String name : source.params().names()) {
+      INDArray p = source.param(name);
+      if (p.dataType().isFPType()) {
+        for (Object[] entry : axes.getOrDefault(name, List.of())) {
+          Member m = (Member) entry[0];
+          INDArray plan = (m.role() == Role.OUT ? outPlans : inPlans).get((Integer) entry[1]);
+          if (plan == null) {
+            continue;
+          }
+          INDArray pf = plan.castTo(DataType.FLOAT);
+          p = p.rank() == 1 ? PlanAlgebra.apply(p.reshape(p.length(), 1), 0, pf, 1).reshape(pf.columns())
+              : PlanAlgebra.apply(p, m.axis(), pf, m.expansion());
+        }
+      }
+      out.put(name, p);
+    }
+    return out;
+  }
+
+  private static void checkCompatible(NeuronGroups sg, NeuronGroups tg, FusionOptions o) {
+    Graph s = sg.graph();
+    Graph t = tg.graph();
+    if (s.nodes().size() != t.nodes().size() || sg.groups().size() != tg.groups().size()) {
+      throw new IllegalArgumentException(s.name() + " and " + t.name() + " have different graphs ("
+          + s.nodes().size() + " vs " + t.nodes().size() + " nodes)");
+    }
+    for (int i = 0; i < s.nodes().size(); i++) {
+      String a = s.nodes().get(i).id();
+      String b = t.nodes().get(i).id();
+      if (!a.equals(b) || s.nodes().get(i).op().getClass() != t.nodes().get(i).op().getClass()) {
+        throw new IllegalArgumentException("node " + i + " is " + a + " in one model but " + b + " in the target");
+      }
+    }
+    for (Group g : sg.groups()) {
+      Group h = tg.group(g.id());
+      if (g.kind() != NeuronGroups.Kind.HIDDEN && g.size() != h.size() && !(g.kind() == NeuronGroups.Kind.OUTPUT
+          && o.alignOutput())) {
+        throw new IllegalArgumentException("group " + g.label() + " (" + g.kind().name().toLowerCase(java.util.Locale.ROOT)
+            + ") has " + g.size() + " neurons in one model but " + h.size() + " in the target; "
+            + (g.kind() == NeuronGroups.Kind.OUTPUT ? "the output holds class labels and must match"
+                : "the inputs must match"));
+      }
+    }
+  }
+}
