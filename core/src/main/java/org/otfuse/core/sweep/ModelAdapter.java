@@ -1,19 +1,18 @@
 package org.otfuse.core.sweep;
 
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.otfuse.core.data.ImageDataset;
 import org.otfuse.core.fusion.Baselines;
+import org.otfuse.core.fusion.Compression;
+import org.otfuse.core.fusion.GraphFusion;
 import org.otfuse.core.fusion.FusionOptions;
 import org.otfuse.core.fusion.LayerReport;
 import org.otfuse.core.fusion.OtFusion;
+import org.otfuse.core.graph.Network;
 import org.otfuse.core.io.Safetensors;
-import org.otfuse.core.model.DenseLayer;
 import org.otfuse.core.model.Evaluation;
 import org.otfuse.core.model.MlpNet;
 import org.otfuse.core.train.MlpTrainer;
@@ -60,7 +59,7 @@ public final class ModelAdapter {
   public record Fused(Model model, List<List<LayerReport>> reports) {}
 
   /** One source aligned onto the target (one of the K-1 alignments of a fusion). */
-  public record Aligned(List<DenseLayer> layers, List<LayerReport> reports) {}
+  public record Aligned(Network network, List<LayerReport> reports) {}
 
   /** Loads a zoo model (checked against its meta.json); errors name the checkpoint file. */
   public static Model load(Zoo zoo, ModelMeta meta) throws IOException {
@@ -98,35 +97,20 @@ public final class ModelAdapter {
     return new Fused(new Model("ot", r.fused()), r.reports());
   }
 
-  /** One alignment of {@code source} onto {@code target} ({@link OtFusion#align}); a unit of distributed fusion. */
+  /** One alignment of {@code source} onto {@code target} ({@link GraphFusion#align}); a unit of distributed fusion. */
   public static Aligned align(Model source, Model target, FusionOptions o, INDArray samples) {
-    OtFusion.Alignment a = OtFusion.align(source.net, target.net, o, samples);
-    return new Aligned(a.layers(), a.reports());
+    GraphFusion.Alignment a = GraphFusion.align(source.net.toNetwork(), target.net.toNetwork(), o, samples);
+    return new Aligned(a.aligned(), a.reports());
   }
 
   /**
-   * The average of the target and K-1 aligned sources: {@code s W_target + (1 - s) mean(aligned)},
-   * exactly as {@link OtFusion#fuse} forms it (same float32 operations in the same order).
+   * The average of the target and K-1 aligned sources, {@code s W_target + (1 - s) mean(aligned)}
+   * ({@link GraphFusion#average}, the same operations {@link OtFusion#fuse} performs).
    */
   public static Fused average(Model target, List<Aligned> aligned, double step) {
-    float s = (float) step;
-    float others = (1f - s) / aligned.size();
-    List<DenseLayer> fused = new ArrayList<>();
-    for (int l = 0; l < target.net.depth(); l++) {
-      DenseLayer t = target.net.layer(l);
-      INDArray w = t.weight().mul(s);
-      INDArray b = t.hasBias() ? t.bias().mul(s) : null;
-      for (Aligned a : aligned) {
-        DenseLayer al = a.layers().get(l);
-        w.addi(al.weight().mul(others));
-        if (b != null) {
-          b.addi(al.bias().mul(others));
-        }
-      }
-      fused.add(new DenseLayer(t.name(), w, b));
-    }
+    Network avg = GraphFusion.average(target.net.toNetwork(), aligned.stream().map(Aligned::network).toList(), step);
     List<List<LayerReport>> reports = aligned.stream().map(Aligned::reports).toList();
-    return new Fused(new Model("ot", target.net.withLayers(fused)), reports);
+    return new Fused(new Model("ot", MlpNet.fromNetwork(avg)), reports);
   }
 
   /** Fine-tunes a copy with SGD on {@code train}. Not modified: {@code m}. */
@@ -134,53 +118,14 @@ public final class ModelAdapter {
     return new Model(m.id + "+ft", MlpTrainer.train(m.net, train, o, null));
   }
 
-  /**
-   * OT compression to {@code factor} of every hidden width, through core's
-   * {@code org.otfuse.core.fusion.Compression.compress(MlpNet, double, FusionOptions)} (looked up
-   * by reflection until it is part of every build).
-   *
-   * @throws UnsupportedOperationException when this build's core has no Compression class
-   */
+  /** OT compression to {@code factor} of every hidden width ({@link Compression#compress}). */
   public static Model compressOt(Model m, double factor, FusionOptions o) {
-    Object result = invokeCompression("compress", new Class<?>[] {MlpNet.class, double.class, FusionOptions.class},
-        m.net, factor, o);
-    try {
-      MlpNet net = (MlpNet) result.getClass().getMethod("compressed").invoke(result);
-      return new Model(m.id + "@ot" + factor, net);
-    } catch (ReflectiveOperationException e) {
-      throw new UnsupportedOperationException("Compression.Result has no compressed() accessor", e);
-    }
+    return new Model(m.id + "@ot" + factor, Compression.compress(m.net, factor, o).compressed());
   }
 
-  /** Magnitude pruning to {@code factor} of every hidden width ({@code Compression.pruneByMagnitude}). */
+  /** Magnitude pruning to {@code factor} of every hidden width ({@link Compression#pruneByMagnitude}). */
   public static Model pruneMagnitude(Model m, double factor) {
-    MlpNet net = (MlpNet) invokeCompression("pruneByMagnitude", new Class<?>[] {MlpNet.class, double.class},
-        m.net, factor);
-    return new Model(m.id + "@mag" + factor, net);
-  }
-
-  private static Object invokeCompression(String name, Class<?>[] types, Object... args) {
-    Method method;
-    try {
-      method = Class.forName("org.otfuse.core.fusion.Compression").getMethod(name, types);
-    } catch (ClassNotFoundException | NoSuchMethodException e) {
-      throw new UnsupportedOperationException("compression needs org.otfuse.core.fusion.Compression." + name
-          + " in otfuse core, which this build does not have yet", e);
-    }
-    try {
-      return method.invoke(null, args);
-    } catch (InvocationTargetException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(c);
-    } catch (IllegalAccessException e) {
-      throw new IllegalStateException(e);
-    }
+    return new Model(m.id + "@mag" + factor, Compression.pruneByMagnitude(m.net, factor));
   }
 
   /** Writes a model as safetensors (atomically) with string metadata. */
