@@ -25,7 +25,9 @@ public final class ExecutorSetup {
     synchronized (ExecutorSetup.class) {
       if (!done) {
         SparkEnv env = SparkEnv.get();
-        if (env != null) {
+        // In local mode the "executor" is the driver, whose paths are already set up (with
+        // settings added to the session's Hadoop configuration at run time); leave them.
+        if (env != null && !"driver".equals(env.executorId())) {
           HadoopPaths.setConfiguration(hadoopConf(env.conf()));
         }
         done = true;

@@ -90,7 +90,7 @@ public final class Main {
     String app = "otfuse " + a.command() + (cfg.sweepId().isEmpty() ? "" : " " + cfg.sweepId());
     SparkSession spark = given != null ? given : SparkSetup.session(cfg, app);
     if (given != null) {
-      org.otfuse.core.io.HadoopPaths.setConfiguration(spark.sparkContext().hadoopConfiguration());
+      SparkSetup.adopt(spark, cfg);
     }
     ProgressListener listener = new ProgressListener();
     spark.sparkContext().addSparkListener(listener);

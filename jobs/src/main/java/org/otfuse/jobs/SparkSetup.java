@@ -39,11 +39,19 @@ public final class SparkSetup {
       LOG.info("hadoop {} = {}", e.getKey(), SweepConfig.isSecretKey(e.getKey()) ? "(redacted)" : e.getValue());
     }
     SparkSession spark = b.getOrCreate();
+    adopt(spark, cfg);
+    return spark;
+  }
+
+  /**
+   * Applies {@code otfuse.hadoop} to a running session's Hadoop configuration and points core's
+   * paths at it (for sessions created elsewhere: tests, notebooks).
+   */
+  public static void adopt(SparkSession spark, SweepConfig cfg) {
     for (Map.Entry<String, String> e : cfg.hadoop().entrySet()) {
       spark.sparkContext().hadoopConfiguration().set(e.getKey(), e.getValue());
     }
     HadoopPaths.setConfiguration(spark.sparkContext().hadoopConfiguration());
-    return spark;
   }
 
   /**
