@@ -446,12 +446,15 @@ def family_panels(series, x, xlabel, title, hlines=None, logx=False, integer_x=F
         ax.set_title(fam)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        if logx or integer_x:  # ticks at the swept values, written plainly
-            ticks = sorted(set(pd.concat([s[x] for s in series.values() if not s.empty]).dropna()))
-            if logx:
-                ax.set_xscale("log")
-                ax.minorticks_off()
+        ticks = sorted(set(xs))
+        if logx:
+            ax.set_xscale("log")
+            ax.minorticks_off()
+        if len(ticks) <= 10:  # ticks at the swept values, written plainly
             ax.set_xticks(ticks, [str(int(v)) if integer_x else f"{v:g}" for v in ticks])
+        if len(ticks) == 1:  # a single swept value: some room around it for the (dodged) error bars
+            margin = 0.1 * abs(ticks[0]) or 0.1
+            ax.set_xlim(ticks[0] - margin, ticks[0] + margin)
     for ax in list(axes.flat)[len(fams):]:
         ax.set_visible(False)
     fig.suptitle(title, fontsize=13)
