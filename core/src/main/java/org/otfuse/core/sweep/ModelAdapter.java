@@ -29,11 +29,13 @@ import org.otfuse.core.zoo.Zoo;
 public final class ModelAdapter {
   private ModelAdapter() {}
 
-  /** A loaded model, opaque outside this class. Shared, not copied: never modified in place. */
-  public static final class Model implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
+  /**
+   * A loaded model, opaque outside this class. Shared, not copied: never modified in place. Not
+   * serializable: ship {@link #portable(Model)} to Spark tasks.
+   */
+  public static final class Model {
     private final String id;
-    private final transient MlpNet net;
+    private final MlpNet net;
 
     Model(String id, MlpNet net) {
       this.id = id;
