@@ -1307,7 +1307,9 @@ JNIEXPORT void JNICALL Java_org_otfuse_core_backend_CudaNative_setCost(JNIEnv* e
     float v = 0;
     CK(cudaMemcpy(&v, C + k, sizeof v, cudaMemcpyDeviceToHost));
     std::ostringstream o;
-    o << "cost[" << k / m << ", " << k % m << "] = " << v << " but every entry must be finite";
+    o << "cost[" << k / m << ", " << k % m << "] = "
+      << (std::isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity")  // as Java prints them
+      << " but every entry must be finite";
     throw Failure{Failure::ILLEGAL_ARGUMENT, o.str()};
   }
   c.costN = n;
