@@ -583,44 +583,46 @@ template <class T>
 __global__ void __launch_bounds__(ROW_THREADS)
     rowLogKernel(const float* __restrict__ C, const float* __restrict__ rmin,
                  const T* __restrict__ gs, T* __restrict__ fs, const T* __restrict__ logA,
-                 const T* __restrict__ a, int m, T ir, DevScalars* sc) {
+                 const T* __restrict__ a, int n, int m, T ir, DevScalars* sc) {
   __shared__ T shm[32];
   __shared__ T shs[32];
-  const int i = blockIdx.x;
-  const float* row = C + static_cast<size_t>(i) * m;
-  const T ri = static_cast<T>(rmin[i]);
-  T mx = ninf<T>();
-  T s = 0;
-  if ((m & 3) == 0) {
-    const int m4 = m >> 2;
-    const float4* row4 = reinterpret_cast<const float4*>(row);
-    for (int t = threadIdx.x; t < m4; t += ROW_THREADS) {
-      const float4 c = row4[t];
-      T g[4];
-      load4(gs + 4 * t, g);
-      const T v0 = g[0] - (static_cast<T>(c.x) - ri) * ir;
-      const T v1 = g[1] - (static_cast<T>(c.y) - ri) * ir;
-      const T v2 = g[2] - (static_cast<T>(c.z) - ri) * ir;
-      const T v3 = g[3] - (static_cast<T>(c.w) - ri) * ir;
-      const T cm = tmax(tmax(v0, v1), tmax(v2, v3));
-      if (cm > mx) {
-        s *= dexp(mx - cm);
-        mx = cm;
+  for (int i = blockIdx.x; i < n; i += gridDim.x) {  // grid-stride over rows
+    const float* row = C + static_cast<size_t>(i) * m;
+    const T ri = static_cast<T>(rmin[i]);
+    T mx = ninf<T>();
+    T s = 0;
+    if ((m & 3) == 0) {
+      const int m4 = m >> 2;
+      const float4* row4 = reinterpret_cast<const float4*>(row);
+#pragma unroll 4
+      for (int t = threadIdx.x; t < m4; t += ROW_THREADS) {
+        const float4 c = row4[t];
+        T g[4];
+        load4(gs + 4 * t, g);
+        const T v0 = g[0] - (static_cast<T>(c.x) - ri) * ir;
+        const T v1 = g[1] - (static_cast<T>(c.y) - ri) * ir;
+        const T v2 = g[2] - (static_cast<T>(c.z) - ri) * ir;
+        const T v3 = g[3] - (static_cast<T>(c.w) - ri) * ir;
+        const T cm = tmax(tmax(v0, v1), tmax(v2, v3));
+        if (cm > mx) {
+          s *= dexp(mx - cm);
+          mx = cm;
+        }
+        s += (dexp(v0 - mx) + dexp(v1 - mx)) + (dexp(v2 - mx) + dexp(v3 - mx));
       }
-      s += (dexp(v0 - mx) + dexp(v1 - mx)) + (dexp(v2 - mx) + dexp(v3 - mx));
+    } else {
+      for (int j = threadIdx.x; j < m; j += ROW_THREADS) {
+        lseAdd(mx, s, gs[j] - (static_cast<T>(row[j]) - ri) * ir);
+      }
     }
-  } else {
-    for (int j = threadIdx.x; j < m; j += ROW_THREADS) {
-      lseAdd(mx, s, gs[j] - (static_cast<T>(row[j]) - ri) * ir);
+    blockLse(mx, s, shm, shs);
+    if (threadIdx.x == 0) {
+      const T lse = mx + dlog(s);
+      maxErr(sc, dexp(fs[i] + lse) - a[i]);
+      const T fnew = logA[i] - lse;
+      fs[i] = fnew;
+      if (!isfinite(fnew)) sc->bad = 1;
     }
-  }
-  blockLse(mx, s, shm, shs);
-  if (threadIdx.x == 0) {
-    const T lse = mx + dlog(s);
-    maxErr(sc, dexp(fs[i] + lse) - a[i]);
-    const T fnew = logA[i] - lse;
-    fs[i] = fnew;
-    if (!isfinite(fnew)) sc->bad = 1;
   }
 }
 
@@ -628,30 +630,32 @@ __global__ void __launch_bounds__(ROW_THREADS)
 template <class T>
 __global__ void __launch_bounds__(ROW_THREADS)
     rowKerKernel(const float* __restrict__ K, const T* __restrict__ v, T* __restrict__ u,
-                 const T* __restrict__ a, int m, DevScalars* sc) {
+                 const T* __restrict__ a, int n, int m, DevScalars* sc) {
   __shared__ T sh[32];
-  const int i = blockIdx.x;
-  const float* row = K + static_cast<size_t>(i) * m;
-  T s = 0;
-  if ((m & 3) == 0) {
-    const int m4 = m >> 2;
-    const float4* row4 = reinterpret_cast<const float4*>(row);
-    for (int t = threadIdx.x; t < m4; t += ROW_THREADS) {
-      const float4 k = row4[t];
-      T q[4];
-      load4(v + 4 * t, q);
-      s += (static_cast<T>(k.x) * q[0] + static_cast<T>(k.y) * q[1]) +
-           (static_cast<T>(k.z) * q[2] + static_cast<T>(k.w) * q[3]);
+  for (int i = blockIdx.x; i < n; i += gridDim.x) {  // grid-stride over rows
+    const float* row = K + static_cast<size_t>(i) * m;
+    T s = 0;
+    if ((m & 3) == 0) {
+      const int m4 = m >> 2;
+      const float4* row4 = reinterpret_cast<const float4*>(row);
+#pragma unroll 2  // 4 spills at the 32 registers ptxas picks
+      for (int t = threadIdx.x; t < m4; t += ROW_THREADS) {
+        const float4 k = row4[t];
+        T q[4];
+        load4(v + 4 * t, q);
+        s += (static_cast<T>(k.x) * q[0] + static_cast<T>(k.y) * q[1]) +
+             (static_cast<T>(k.z) * q[2] + static_cast<T>(k.w) * q[3]);
+      }
+    } else {
+      for (int j = threadIdx.x; j < m; j += ROW_THREADS) s += static_cast<T>(row[j]) * v[j];
     }
-  } else {
-    for (int j = threadIdx.x; j < m; j += ROW_THREADS) s += static_cast<T>(row[j]) * v[j];
-  }
-  s = blockSum(s, sh);
-  if (threadIdx.x == 0) {
-    maxErr(sc, u[i] * s - a[i]);
-    const T un = a[i] / s;
-    u[i] = un;
-    if (!isfinite(un)) sc->bad = 1;
+    s = blockSum(s, sh);
+    if (threadIdx.x == 0) {
+      maxErr(sc, u[i] * s - a[i]);
+      const T un = a[i] / s;
+      u[i] = un;
+      if (!isfinite(un)) sc->bad = 1;
+    }
   }
 }
 
@@ -890,14 +894,29 @@ struct Split {
   int rows;
 };
 
-// row splits for the column reductions: about 8 blocks per SM, at least 16 rows each
-Split splitRows(const Ctx& c, int n, int m) {
+// Row splits for the column reductions: as many (column block, split) pairs as fit on the GPU at
+// once (one wave: a second, nearly empty wave would cost up to half the time), at least 16 rows
+// per split. blocksPerSm: resident blocks per SM of the kernel (occupancy API).
+Split splitRows(const Ctx& c, int n, int m, int blocksPerSm) {
   const int bx = (m + COL_COLS - 1) / COL_COLS;
-  const int target = c.sms * 8;
-  int s = std::max(1, (target + bx - 1) / bx);
+  const int slots = c.sms * std::max(blocksPerSm, 1);
+  int s = std::max(1, slots / bx);
   s = std::min(s, std::max(1, n / 16));
   const int rows = (n + s - 1) / s;
   return Split{(n + rows - 1) / rows, rows};
+}
+
+template <class K>
+int perSm(K kernel, int threads) {
+  int b = 0;
+  CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&b, kernel, threads, 0));
+  return std::max(b, 1);
+}
+
+// grid of a grid-stride row kernel: every row, at most one full wave
+template <class K>
+int rowGrid(const Ctx& c, K kernel, int n) {
+  return std::max(1, std::min(n, c.sms * perSm(kernel, ROW_THREADS)));
 }
 
 void requireSize(long long count, const char* what) {
@@ -980,7 +999,7 @@ double maxNan(double acc, double x) { return (x > acc || std::isnan(x)) ? x : ac
 template <class T>
 Measure measure(Ctx& c, int n, int m, bool logForm, T ir, const std::vector<double>& a,
                 const std::vector<double>& b) {
-  const Split sp = splitRows(c, n, m);
+  const Split sp = splitRows(c, n, m, perSm(planColPartial, COL_TX * COL_TY));
   double* plan = c.get<double>(S_PLAN, static_cast<size_t>(n) * m);
   double* rowSum = c.get<double>(S_ROWSUM, n);
   double* rowCost = c.get<double>(S_ROWCOST, n);
@@ -1040,7 +1059,10 @@ void runSinkhorn(Ctx& c, const std::vector<double>& a, const std::vector<double>
   const int m = c.costM;
   const bool blasKer = !logForm && impl == 1 && sizeof(T) == sizeof(float);
   const T ir = static_cast<T>(1.0 / reg);
-  const Split sp = splitRows(c, n, m);
+  const Split sp = logForm ? splitRows(c, n, m, perSm(colPartialKernel<T, true>, COL_TX * COL_TY))
+                           : splitRows(c, n, m, perSm(colPartialKernel<T, false>, COL_TX * COL_TY));
+  const int rowLogGrid = rowGrid(c, rowLogKernel<T>, n);
+  const int rowKerGrid = rowGrid(c, rowKerKernel<T>, n);
   const float* C = c.at<float>(S_COST);
   float* rmin = c.get<float>(S_RMIN, n);
   T* A = c.get<T>(S_A, n);
@@ -1127,7 +1149,8 @@ void runSinkhorn(Ctx& c, const std::vector<double>& a, const std::vector<double>
     }
     // rows (measure the row error on the way)
     if (logForm) {
-      rowLogKernel<T><<<n, ROW_THREADS, 0, c.stream>>>(C, rmin, Q, P, logA, A, m, ir, c.dsc);
+      rowLogKernel<T><<<rowLogGrid, ROW_THREADS, 0, c.stream>>>(C, rmin, Q, P, logA, A, n, m, ir,
+                                                                 c.dsc);
       CK_LAUNCH("rowLogKernel");
     } else if (blasKer) {
       // tmpN_i = sum_j K'_ij v_j
@@ -1137,7 +1160,7 @@ void runSinkhorn(Ctx& c, const std::vector<double>& a, const std::vector<double>
           tmpN, reinterpret_cast<float*>(P), reinterpret_cast<const float*>(A), n, c.dsc);
       CK_LAUNCH("rowKerFinish");
     } else {
-      rowKerKernel<T><<<n, ROW_THREADS, 0, c.stream>>>(K, Q, P, A, m, c.dsc);
+      rowKerKernel<T><<<rowKerGrid, ROW_THREADS, 0, c.stream>>>(K, Q, P, A, n, m, c.dsc);
       CK_LAUNCH("rowKerKernel");
     }
     if (!check) continue;
