@@ -12,12 +12,16 @@ import org.slf4j.LoggerFactory;
  * the addresses of its GPUs; pass them to {@link #forTask(String[], boolean)}:
  *
  * <pre>
- *   String[] gpus = TaskContext.get().resources().containsKey("gpu")
- *       ? TaskContext.get().resources().get("gpu").addresses() : new String[0];
+ *   Map&lt;String, ResourceInformation&gt; res = TaskContext.get().resourcesJMap();
+ *   String[] gpus = res.containsKey("gpu") ? res.get("gpu").addresses() : new String[0];
  *   try (TransportBackend backend = Backends.forTask(gpus, preferGpu)) {
  *     ... backend.name() goes into the result row ...
  *   }
  * </pre>
+ *
+ * <p>The addresses are what the discovery script ({@code submit/gpu/getGpusResources.sh})
+ * reported: CUDA ordinals as the executor's CUDA runtime numbers its visible devices (see {@link
+ * #deviceFromAddresses}). See {@code docs/gpu.md}.
  */
 public final class Backends {
   private Backends() {}
