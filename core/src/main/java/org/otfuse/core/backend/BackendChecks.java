@@ -127,7 +127,8 @@ final class BackendChecks {
   }
 
   /**
-   * Divides the cost by its max or mean (float64 statistic); modifies {@code cost}.
+   * Divides the cost by its max or mean (a float64 statistic; each entry multiplied by the float32
+   * {@code 1 / stat}, as on the GPU); modifies {@code cost}.
    *
    * @return the divisor (1 for NONE)
    */
@@ -151,8 +152,9 @@ final class BackendChecks {
       stat = s / cost.length;
     }
     requirePositiveStat(stat, normalization);
+    float inv = (float) (1 / stat); // a float32 multiply, as the GPU does
     for (int i = 0; i < cost.length; i++) {
-      cost[i] = (float) (cost[i] / stat);
+      cost[i] *= inv;
     }
     return stat;
   }

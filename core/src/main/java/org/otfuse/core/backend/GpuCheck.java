@@ -320,7 +320,7 @@ public final class GpuCheck {
         double[] b = dirichlet(m, rnd);
         for (SinkhornForm form : SinkhornForm.values()) {
           for (Precision p : Precision.values()) {
-            double tol = p == Precision.FLOAT64 ? 1e-10 : 1e-5 * max(a);
+            double tol = p == Precision.FLOAT64 ? 1e-10 : 1e-4 * max(a);
             String name = "gpu: " + form.name().toLowerCase(Locale.ROOT) + " "
                 + p.name().toLowerCase(Locale.ROOT) + " " + n + "x" + m
                 + " converges like java (tolerance " + fmt(tol) + ")";
@@ -331,7 +331,7 @@ public final class GpuCheck {
               SinkhornResult got = gpu.sinkhorn(c, n, m, a, b, form, spec);
               double costRel = Math.abs(got.cost() - ref.cost()) / Math.abs(ref.cost());
               double planRel = maxRelDiff(ref.planArray(), got.planArray(), 1e-12 / (n * m));
-              double allowedCost = p == Precision.FLOAT64 ? 1e-7 : 1e-4;
+              double allowedCost = p == Precision.FLOAT64 ? 1e-7 : 1e-3;
               boolean ok = got.marginalError() <= tol && costRel <= allowedCost;
               return result(ok, "cost relative difference " + costRel + " (allowed "
                   + allowedCost + "), plan max relative difference " + planRel
@@ -360,7 +360,7 @@ public final class GpuCheck {
               for (KernelProducts kp : KernelProducts.values()) {
                 gpu.setKernelProducts(kp);
                 SinkhornResult got = gpu.sinkhornFixed(c, n, m, a, b, form, reg, 15, p);
-                double t = p == Precision.FLOAT64 ? 1e-9 : 1e-4;
+                double t = p == Precision.FLOAT64 ? 1e-9 : 3e-4;
                 double relF = p == Precision.FLOAT64 ? t : t * 1e-2;
                 double ef = potentialError(ref.rowPotential(), got.rowPotential(), reg, t, relF);
                 double eg = potentialError(ref.colPotential(), got.colPotential(), reg, t, relF);

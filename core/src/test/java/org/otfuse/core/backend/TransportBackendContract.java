@@ -55,14 +55,17 @@ abstract class TransportBackendContract {
   static final Closeness POT_COST = Closeness.relative(1e-6);
   /** The marginal tolerance of the float64 comparisons with POT. */
   static final double TIGHT = 1e-10;
-  /** float32 Sinkhorn converges to {@code 1e-5 max(a)}: ten times its rounding floor. */
-  static final double F32_TOLERANCE = 1e-5;
-  /** float32 Sinkhorn costs vs POT: 1e-4 relative. */
-  static final Closeness POT_COST_F32 = Closeness.relative(1e-4);
+  /**
+   * float32 Sinkhorn converges to {@code 1e-4 max(a)}: about twenty times its rounding floor for
+   * the fixtures ({@code C'/reg} up to about 35, so potentials carry about {@code 35 * 6e-8}).
+   */
+  static final double F32_TOLERANCE = 1e-4;
+  /** float32 Sinkhorn costs vs POT: 1e-3 relative. */
+  static final Closeness POT_COST_F32 = Closeness.relative(1e-3);
   /** float64 potentials after fixed iterations vs JavaBackend: {@code 1e-9 (reg + |f|)}. */
   static final double SAME_ALGORITHM_F64 = 1e-9;
-  /** float32 potentials after fixed iterations vs JavaBackend: {@code 1e-4 (reg + 1e-2 |f|)}. */
-  static final double SAME_ALGORITHM_F32 = 1e-4;
+  /** float32 potentials after fixed iterations vs JavaBackend: {@code 3e-4 (reg + 1e-2 |f|)}. */
+  static final double SAME_ALGORITHM_F32 = 3e-4;
 
   TransportBackend backend;
   JavaBackend reference;
