@@ -1174,12 +1174,17 @@ void runSinkhorn(Ctx& c, const std::vector<double>& a, const std::vector<double>
     if (err <= tol) {
       meas = measure<T>(c, n, m, logForm, ir, a, b);
       measured = true;
+      if (std::isnan(meas.rowErr) || std::isnan(meas.colErr)) {
+        lastErr = std::nan("");
+        status = NON_FINITE;
+        break;
+      }
       const double e = std::max(meas.rowErr, meas.colErr);
-      if (e <= tol) {  // false for a NaN
+      if (e <= tol) {
         status = CONVERGED;
         break;
       }
-      lastErr = std::isnan(meas.rowErr) || std::isnan(meas.colErr) ? std::nan("") : e;
+      lastErr = e;
     }
   }
   const int iterations = std::min(it, maxIter);
@@ -1195,8 +1200,9 @@ void runSinkhorn(Ctx& c, const std::vector<double>& a, const std::vector<double>
     } else {
       meas = measure<T>(c, n, m, logForm, ir, a, b);
       measured = true;
-      status = CONVERGED;
-      lastErr = std::max(meas.rowErr, meas.colErr);
+      const bool nan = std::isnan(meas.rowErr) || std::isnan(meas.colErr);
+      status = nan ? NON_FINITE : CONVERGED;
+      lastErr = nan ? std::nan("") : std::max(meas.rowErr, meas.colErr);
     }
   }
   // potentials in cost units: f = reg fs + r (log) or reg log u + r; g = reg gs or reg log v

@@ -256,6 +256,9 @@ public final class JavaBackend implements TransportBackend {
         lastErr = err;
         if (err <= tol) {
           SinkhornResult r = measure(it, returnPlan);
+          if (Double.isNaN(r.rowError()) || Double.isNaN(r.colError())) {
+            throw BackendChecks.nonFinite(name(), form, reg, it, Double.NaN, tol);
+          }
           if (r.marginalError() <= tol) {
             return r;
           }
