@@ -89,11 +89,11 @@ java="$stage/jre-check/bin/java"
 mcp="$carry/lib/otfuse-backend.jar:$(ls "$carry"/lib/slf4j-api-*.jar):$(ls "$carry"/lib/slf4j-simple-*.jar)"
 lib_arg=()
 [[ -f "$carry/libotfuse_cuda.so" ]] && lib_arg=("-Dotfuse.cuda.lib=$carry/libotfuse_cuda.so")
-"$java" "${lib_arg[@]}" -cp "$mcp" org.otfuse.core.backend.GpuCheck --quick --no-bench \
+"$java" --enable-native-access=ALL-UNNAMED "${lib_arg[@]}" -cp "$mcp" org.otfuse.core.backend.GpuCheck --quick --no-bench \
   --out "$stage/check" | tail -3
 tcp="$carry/lib/otfuse-backend-tests.jar:$mcp:$root/core/src/test/resources"
 for j in "$carry"/lib/jackson-*.jar; do tcp="$tcp:$j"; done
-"$java" "${lib_arg[@]}" -jar "$carry/lib/junit-platform-console-standalone.jar" execute \
+"$java" --enable-native-access=ALL-UNNAMED "${lib_arg[@]}" -jar "$carry/lib/junit-platform-console-standalone.jar" execute \
   --class-path "$tcp" --select-class org.otfuse.core.backend.CudaBackendContractTest \
   --select-class org.otfuse.core.backend.BackendsTest --disable-banner --details=summary \
   2>&1 | grep -E "tests (successful|skipped|failed|aborted)" || true

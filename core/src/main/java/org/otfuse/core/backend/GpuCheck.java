@@ -67,7 +67,7 @@ public final class GpuCheck {
   /** Seconds each CPU benchmark group may take (the cost; each Sinkhorn form and mode). */
   private double cpuBudgetSeconds = 20;
 
-  private GpuCheck() {}
+  GpuCheck() {}
 
   public static void main(String[] args) {
     System.exit(new GpuCheck().run(args));
