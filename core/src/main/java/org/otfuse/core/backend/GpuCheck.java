@@ -271,7 +271,7 @@ public final class GpuCheck {
 
   private void gpuChecks(CudaBackend gpu) {
     try (JavaBackend java = new JavaBackend(cpuThreads)) {
-      for (int[] s : new int[][] {{37, 53, 29}, {301, 203, 64}, {1024, 1024, 512}}) {
+      for (int[] s : new int[][] {{37, 53, 29}, {301, 203, 64}, {768, 640, 256}}) {
         int n = s[0];
         int m = s[1];
         int d = s[2];
