@@ -75,7 +75,7 @@ public final class DistributedFuser implements PointRunner.Fuser {
           aligned.add(ModelAdapter.alignLayers(models.get(k), models.get(target), o, samples, solver));
         }
       }
-      return ModelAdapter.average(models.get(target), aligned, o.ensembleStep());
+      return ModelAdapter.average(models, target, aligned, o.ensembleStep());
     }
     return ModelAdapter.fuse(models, target, o, samples);
   }
@@ -116,7 +116,7 @@ public final class DistributedFuser implements PointRunner.Fuser {
       }).collect();
       List<ModelAdapter.Aligned> aligned = out.stream()
           .map(p -> ModelAdapter.fromPortable(p, models.get(target))).toList();
-      return ModelAdapter.average(models.get(target), aligned, o.ensembleStep());
+      return ModelAdapter.average(models, target, aligned, o.ensembleStep());
     } finally {
       bm.destroy();
       bs.destroy();
@@ -172,13 +172,13 @@ public final class DistributedFuser implements PointRunner.Fuser {
           continue;
         }
         INDArray t = Nd4j.createFromArray(s.plan()).reshape('c', s.n(), s.m());
-        plans.put(s.group(), o.correction() ? t.divRowVector(t.sum(0)) : t);
+        plans.put(s.group(), t);
         reports.put(s.group(), new LayerReport(s.label(), s.n(), s.m(), true, s.cost(), ModelAdapter.entropy(t),
             ModelAdapter.density(t), s.iterations(), s.seconds()));
       }
       aligned.add(ModelAdapter.applyPlans(models.get(sources.get(a)), models.get(target), o, plans, reports));
     }
-    return ModelAdapter.average(models.get(target), aligned, o.ensembleStep());
+    return ModelAdapter.average(models, target, aligned, o.ensembleStep());
   }
 
   /** Core's solver for {@code o} on a ready cost with uniform marginals. */

@@ -129,7 +129,7 @@ class DistributedFuserTest {
           .withCost(GroundMetric.EUCLIDEAN, CostNormalization.MAX).withSinkhornStopping(1e-10, 100_000);
       ModelAdapter.Fused local = ModelAdapter.fuse(ms, 1, o, x);
       ModelAdapter.Aligned loop = ModelAdapter.alignLayers(ms.get(0), ms.get(1), o, x, ModelAdapter.LOCAL_SOLVER);
-      assertSameWeights(local.model(), ModelAdapter.average(ms.get(1), List.of(loop), 0.5).model(), 1e-5,
+      assertSameWeights(local.model(), ModelAdapter.average(ms, 1, List.of(loop), 0.5).model(), 1e-5,
           "layer loop " + mode);
       ModelAdapter.Fused block = new DistributedFuser(spark, dist(false, false, 1)).fuse(ms, 1, o, x);
       assertSameWeights(local.model(), block.model(), 1e-5, "block " + mode);

@@ -107,11 +107,20 @@ public final class ModelAdapter {
   }
 
   /**
-   * The average of the target and K-1 aligned sources, {@code s W_target + (1 - s) mean(aligned)}
-   * ({@link GraphFusion#average}, the same operations {@link OtFusion#fuse} performs).
+   * The average of the target and the K-1 aligned sources with the target's weight {@code step}
+   * and {@code (1 - step)/(K-1)} for the others, formed exactly as core's fusion forms it (models in
+   * group order, same float32 operations), so that a fusion assembled from distributed alignments
+   * has the same weights as {@link #fuse}.
+   *
+   * @param aligned the K-1 alignments, in group order without the target
    */
-  public static Fused average(Model target, List<Aligned> aligned, double step) {
-    Network avg = GraphFusion.average(target.net.toNetwork(), aligned.stream().map(Aligned::network).toList(), step);
+  public static Fused average(List<Model> models, int targetIndex, List<Aligned> aligned, double step) {
+    List<Network> all = new java.util.ArrayList<>();
+    java.util.Iterator<Aligned> it = aligned.iterator();
+    for (int k = 0; k < models.size(); k++) {
+      all.add(k == targetIndex ? models.get(k).net.toNetwork() : it.next().network());
+    }
+    Network avg = GraphFusion.vanillaAverage(all, targetIndex, step, null);
     List<List<LayerReport>> reports = aligned.stream().map(Aligned::reports).toList();
     return new Fused(new Model("ot", MlpNet.fromNetwork(avg)), reports);
   }
@@ -196,16 +205,24 @@ public final class ModelAdapter {
   }
 
   /**
-   * The alignment of {@code source} given a (corrected) plan per solved group id, with the reports
-   * of those groups, as {@link GraphFusion#align} assembles it after solving.
+   * The alignment of {@code source} given the solver's (uncorrected) plan per solved group id, with
+   * the reports of those groups, assembled as {@link GraphFusion#align} does after solving: output
+   * axes by the column-corrected plan {@code T diag(1/b)}, input axes by {@code diag(1/a) T} (with
+   * past correction), without correction by {@code T} itself.
    */
-  public static Aligned applyPlans(Model source, Model target, FusionOptions o, Map<Integer, INDArray> plans,
+  public static Aligned applyPlans(Model source, Model target, FusionOptions o, Map<Integer, INDArray> rawPlans,
       Map<Integer, LayerReport> reports) {
     Network src = source.net.toNetwork();
     Network tgt = target.net.toNetwork();
     org.otfuse.core.graph.NeuronGroups sg = org.otfuse.core.graph.NeuronGroups.of(src.graph());
     org.otfuse.core.graph.NeuronGroups tg = org.otfuse.core.graph.NeuronGroups.of(tgt.graph());
-    Map<String, INDArray> out = GraphFusion.transport(src, sg, plans, o.pastCorrection() ? plans : Map.of());
+    Map<Integer, INDArray> plans = new java.util.HashMap<>();
+    Map<Integer, INDArray> inPlans = new java.util.HashMap<>();
+    for (Map.Entry<Integer, INDArray> e : rawPlans.entrySet()) {
+      plans.put(e.getKey(), outPlan(e.getValue(), o));
+      inPlans.put(e.getKey(), inPlan(e.getValue(), o));
+    }
+    Map<String, INDArray> out = GraphFusion.transport(src, sg, plans, o.pastCorrection() ? inPlans : Map.of());
     Network aligned = Network.of(tgt.graph(), StateDict.of(null, out));
     List<LayerReport> ordered = new java.util.ArrayList<>();
     for (org.otfuse.core.graph.NeuronGroups.Group g : sg.groups()) {
@@ -217,6 +234,16 @@ public final class ModelAdapter {
       }
     }
     return new Aligned(aligned, ordered);
+  }
+
+  /** The plan for output axes: {@code T diag(1/colsum)} with correction, else {@code T}. */
+  public static INDArray outPlan(INDArray t, FusionOptions o) {
+    return o.correction() ? t.divRowVector(t.sum(0)) : t;
+  }
+
+  /** The plan for input axes: {@code diag(1/rowsum) T} with correction, else {@code T}. */
+  public static INDArray inPlan(INDArray t, FusionOptions o) {
+    return o.correction() ? t.divColumnVector(t.sum(1).reshape(t.rows(), 1)) : t;
   }
 
   /** Solves one layer's OT problem from the rows of its neurons (source n x d, target m x d). */
@@ -292,8 +319,7 @@ public final class ModelAdapter {
       }
       org.otfuse.core.ot.TransportPlan plan = solver.solve(tl.name(), x, y, o);
       INDArray t = plan.plan();
-      INDArray corrected = o.correction() ? t.divRowVector(t.sum(0)) : t;
-      INDArray tf = corrected.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+      INDArray tf = outPlan(t, o).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
       INDArray basis = o.pastCorrection() ? alignedIn : sl.weight();
       INDArray w = tf.transpose().mmul(basis);
       INDArray bias = sl.hasBias() ? tf.transpose().mmul(sl.bias().reshape(sl.outputs(), 1)).reshape(tl.outputs())
@@ -301,7 +327,7 @@ public final class ModelAdapter {
       out.add(new org.otfuse.core.model.DenseLayer(tl.name(), w, bias));
       reports.add(new LayerReport(tl.name(), sl.outputs(), tl.outputs(), true, plan.cost(), entropy(t), density(t),
           plan.iterations(), (System.nanoTime() - t0) / 1e9));
-      previous = tf;
+      previous = inPlan(t, o).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
     }
     return new Aligned(tgt.withLayers(out).toNetwork(), reports);
   }
