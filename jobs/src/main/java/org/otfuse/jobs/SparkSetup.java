@@ -64,9 +64,6 @@ public final class SparkSetup {
     if (m.matches()) {
       return m.group(2) == null ? 1 : Integer.parseInt(m.group(2));
     }
-    if (master.startsWith("local-cluster")) {
-      return spark.sparkContext().getConf().getInt("spark.task.maxFailures", 4);
-    }
     return spark.sparkContext().getConf().getInt("spark.task.maxFailures", 4);
   }
 }

@@ -9,7 +9,6 @@ import org.apache.spark.api.java.function.VoidFunction;
 import org.apache.spark.sql.SparkSession;
 import org.otfuse.core.data.DatasetDownloader;
 import org.otfuse.core.data.DatasetName;
-import org.otfuse.core.io.HadoopPaths;
 import org.otfuse.core.sweep.PointRunner;
 import org.otfuse.core.sweep.SweepConfig;
 import org.otfuse.core.zoo.Zoo;
@@ -88,9 +87,5 @@ public final class ZooJob {
       return path;
     }
     return java.nio.file.Path.of(path).toAbsolutePath().normalize().toString();
-  }
-
-  static boolean exists(String path) throws IOException {
-    return HadoopPaths.exists(path);
   }
 }

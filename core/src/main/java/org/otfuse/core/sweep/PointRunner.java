@@ -4,7 +4,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
@@ -346,9 +345,5 @@ public final class PointRunner {
       }
     }
     return "parent " + String.join("/", parents) + sb;
-  }
-
-  static String widths(int[] w) {
-    return Arrays.toString(w);
   }
 }

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.otfuse.core.data.DatasetName;
 import org.otfuse.core.data.ImageDataset;
-import org.otfuse.core.data.MnistFamily;
+import org.otfuse.core.data.Datasets;
 import org.otfuse.core.data.Split;
 
 /**
@@ -26,7 +26,7 @@ public final class DataCache {
     try {
       return CACHE.computeIfAbsent(new Key(dataset, dir, split), k -> {
         try {
-          return MnistFamily.load(k.dataset(), k.dir(), k.split());
+          return Datasets.load(k.dataset(), k.dir(), k.split());
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
