@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     description = "Model fusion via optimal transport (Singh & Jaggi, NeurIPS 2020).",
     subcommands = {OtCommand.class, FuseCommand.class, EvalCommand.class, PredictCommand.class,
         CompressCommand.class, DownloadCommand.class,
-        DemoCommand.class})
+        DemoCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec
