@@ -8,7 +8,6 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.otfuse.core.graph.Graph;
@@ -216,9 +215,9 @@ public final class Backprop {
         accumulate(dOut, node.inputs().get(0), dx);
       } else if (op instanceof Op.AdaptiveAvgPool2d) {
         long[] s = t.inputShapes.get(node.id());
-        INDArray dx = Nd4j.zeros(dy.dataType(), s);
-        Broadcast.add(dx, dy.reshape(s[0], s[1]).div(s[2] * s[3]), dx, 0, 1);
-        accumulate(dOut, node.inputs().get(0), dx);
+        INDArray dx = Nd4j.zeros(dy.dataType(), s[0] * s[1], s[2] * s[3])
+            .addiColumnVector(dy.reshape('c', s[0] * s[1], 1).div(s[2] * s[3]));
+        accumulate(dOut, node.inputs().get(0), dx.reshape('c', s));
       } else if (op instanceof Op.Flatten) {
         accumulate(dOut, node.inputs().get(0), dy.reshape('c', t.inputShapes.get(node.id())));
       } else if (op instanceof Op.Add) {
@@ -309,21 +308,49 @@ public final class Backprop {
 
   // ---------------------------------------------------------------- batch norm
 
-  private static int[] reduceAxes(INDArray x) {
-    return x.rank() == 4 ? new int[] {0, 2, 3} : new int[] {0};
+  // Per-channel reductions and broadcasts. ND4J's reductions over axes (0, 2, 3) and broadcasts
+  // along axis 1 of an NCHW array are slow strided loops; viewing the array as an (N*C) x (H*W)
+  // matrix turns them into contiguous row sums and column-vector broadcasts.
+
+  /** A c-order, non-view copy of {@code x} unless it already is one. */
+  private static INDArray contiguous(INDArray x) {
+    return x.ordering() == 'c' && !x.isView() ? x : x.dup('c');
   }
 
-  /** Multiplies (in place) {@code x} by the per-channel vector {@code v} along axis 1. */
+  /** (N*C) x (H*W) view of a contiguous NCHW array. */
+  private static INDArray rows(INDArray x) {
+    return x.reshape('c', x.size(0) * x.size(1), x.length() / (x.size(0) * x.size(1)));
+  }
+
+  /** Per-channel sum (length C) of an N x C or contiguous N x C x H x W array. */
+  private static INDArray channelSum(INDArray x) {
+    if (x.rank() == 2) {
+      return x.sum(0);
+    }
+    return rows(x).sum(1).reshape('c', x.size(0), x.size(1)).sum(0);
+  }
+
+  /** The channel vector {@code v} repeated for every image: an (N*C) x 1 column. */
+  private static INDArray perRow(INDArray v, long n) {
+    return Nd4j.zeros(v.dataType(), n, v.length()).addiRowVector(v).reshape('c', n * v.length(), 1);
+  }
+
+  /** {@code x[:, c] *= v[c]} in place (x contiguous); returns x. */
   private static INDArray mulChannels(INDArray x, INDArray v) {
-    return x.rank() == 2 ? x.muliRowVector(v) : Broadcast.mul(x, v, x, 1);
+    if (x.rank() == 2) {
+      return x.muliRowVector(v);
+    }
+    rows(x).muliColumnVector(perRow(v, x.size(0)));
+    return x;
   }
 
+  /** {@code x[:, c] += v[c]} in place (x contiguous); returns x. */
   private static INDArray addChannels(INDArray x, INDArray v) {
-    return x.rank() == 2 ? x.addiRowVector(v) : Broadcast.add(x, v, x, 1);
-  }
-
-  private static INDArray subChannels(INDArray x, INDArray v) {
-    return x.rank() == 2 ? x.subiRowVector(v) : Broadcast.sub(x, v, x, 1);
+    if (x.rank() == 2) {
+      return x.addiRowVector(v);
+    }
+    rows(x).addiColumnVector(perRow(v, x.size(0)));
+    return x;
   }
 
   private static INDArray batchNormEval(INDArray x, Map<String, INDArray> p, Op.BatchNorm b) {
@@ -331,25 +358,25 @@ public final class Backprop {
     INDArray var = p.get(b.module() + ".running_var");
     INDArray scale = gamma.div(Transforms.sqrt(var.add(b.eps()), false));
     INDArray shift = p.get(b.module() + ".bias").sub(p.get(b.module() + ".running_mean").mul(scale));
-    INDArray y = x.dup();
+    INDArray y = x.dup('c');
     mulChannels(y, scale);
     return addChannels(y, shift);
   }
 
   private static INDArray batchNormTrain(Tape t, INDArray x, Map<String, INDArray> p, Op.BatchNorm b,
       boolean update) {
-    int[] axes = reduceAxes(x);
     long m = x.length() / x.size(1);
     if (m < 2) {
       throw new IllegalArgumentException(b.module() + ": BatchNorm in training mode needs more than one value"
           + " per channel, got input shape " + Arrays.toString(x.shape()));
     }
-    INDArray mean = x.mean(axes);
-    INDArray xc = subChannels(x.dup(), mean);
-    INDArray var = xc.mul(xc).mean(axes);
+    INDArray xc = x.dup('c');
+    INDArray mean = channelSum(xc).divi(m);
+    addChannels(xc, mean.neg());
+    INDArray var = channelSum(xc.mul(xc)).divi(m);
     INDArray invStd = Transforms.pow(var.add(b.eps()), -0.5, false);
     INDArray xhat = mulChannels(xc, invStd);
-    INDArray y = mulChannels(xhat.dup(), p.get(b.module() + ".weight"));
+    INDArray y = mulChannels(xhat.dup('c'), p.get(b.module() + ".weight"));
     addChannels(y, p.get(b.module() + ".bias"));
     t.bnSaved.put(b.module(), new INDArray[] {xhat, invStd, mean, var});
     if (update) {
@@ -366,22 +393,22 @@ public final class Backprop {
   }
 
   /** {@code [dx, dgamma, dbeta]}. */
-  private static INDArray[] batchNormBackward(Tape t, Op.BatchNorm b, INDArray dy) {
+  private static INDArray[] batchNormBackward(Tape t, Op.BatchNorm b, INDArray dyIn) {
     INDArray[] s = t.bnSaved.get(b.module());
     if (s == null) {
       throw new IllegalStateException(b.module() + ": backward through BatchNorm needs a training-mode forward pass");
     }
+    INDArray dy = contiguous(dyIn);
     INDArray xhat = s[0];
     INDArray invStd = s[1];
-    int[] axes = reduceAxes(dy);
     long m = dy.length() / dy.size(1);
-    INDArray dbeta = dy.sum(axes);
-    INDArray dgamma = dy.mul(xhat).sum(axes);
-    // dx = gamma * invStd / m * (m dy - dbeta - xhat * dgamma)
-    INDArray dx = mulChannels(xhat.mul(-1), dgamma);
-    dx.addi(dy.mul(m));
-    subChannels(dx, dbeta);
-    mulChannels(dx, t.params.get(b.module() + ".weight").mul(invStd).divi(m));
+    INDArray dbeta = channelSum(dy);
+    INDArray dgamma = channelSum(dy.mul(xhat));
+    // dx = gamma * invStd * (dy - dbeta / m - xhat * dgamma / m)
+    INDArray dx = mulChannels(xhat.dup('c'), dgamma.div(-m));
+    dx.addi(dy);
+    addChannels(dx, dbeta.div(-m));
+    mulChannels(dx, t.params.get(b.module() + ".weight").mul(invStd));
     return new INDArray[] {dx, dgamma, dbeta};
   }
 

@@ -50,14 +50,18 @@ public final class BatchNormRecalibration {
       if (e - s < 2) {
         break;
       }
+      try (var ws = Workspaces.open("otfuse-bn-recalibration")) {
       INDArray x = data.features().get(NDArrayIndex.interval(s, e), NDArrayIndex.all());
       Backprop.Tape t = Backprop.forward(net.graph(), params, x, Backprop.Mode.TRAIN_FROZEN_STATS);
       for (String m : modules) {
         INDArray[] st = t.batchStats(m);
         long count = channelCount(net, m, e - s); // N * H * W values per channel
         INDArray unbiased = st[1].mul((double) count / (count - 1));
-        meanSum.merge(m, st[0].dup(), INDArray::addi);
-        varSum.merge(m, unbiased, INDArray::addi);
+        try (var out = Workspaces.outside()) {
+          meanSum.merge(m, st[0].detach(), INDArray::addi);
+          varSum.merge(m, unbiased.detach(), INDArray::addi);
+        }
+      }
       }
       batches++;
     }

@@ -53,6 +53,19 @@ public final class Evaluator {
 
   /** The ensemble whose log-probabilities are the mean of the members' log-softmax outputs. */
   public static Metrics evaluateEnsemble(List<Network> nets, ImageDataset data) {
+    double[] w = new double[nets.size()];
+    java.util.Arrays.fill(w, 1.0 / nets.size());
+    return evaluateEnsemble(nets, w, data);
+  }
+
+  /**
+   * The weighted prediction ensemble: log-probabilities {@code sum_k w_k log softmax(z_k)} (the
+   * weights need not sum to 1; arg-max and, for weights summing to 1, the loss are as usual).
+   */
+  public static Metrics evaluateEnsemble(List<Network> nets, double[] weights, ImageDataset data) {
+    if (weights.length != nets.size()) {
+      throw new IllegalArgumentException(weights.length + " ensemble weights for " + nets.size() + " networks");
+    }
     int n = data.size();
     int k = nets.get(0).numClasses();
     long[] correct = new long[k];
@@ -60,16 +73,19 @@ public final class Evaluator {
     double lossSum = 0;
     for (int start = 0; start < n; start += BATCH) {
       int end = Math.min(n, start + BATCH);
-      INDArray x = data.features().get(NDArrayIndex.interval(start, end), NDArrayIndex.all());
       int[] y = data.labels().get(NDArrayIndex.interval(start, end)).toIntVector();
+      int[] pred;
+      float[] lp;
+      try (var ws = Workspaces.open("otfuse-eval")) {
+      INDArray x = data.features().get(NDArrayIndex.interval(start, end), NDArrayIndex.all());
       INDArray mean = null;
-      for (Network net : nets) {
-        INDArray lp = net.logProbs(x);
-        mean = mean == null ? lp : mean.addi(lp);
+      for (int m = 0; m < nets.size(); m++) {
+        INDArray l = nets.get(m).logProbs(x).muli(weights[m]);
+        mean = mean == null ? l : mean.addi(l);
       }
-      mean.divi(nets.size());
-      int[] pred = Nd4j.argMax(mean, 1).castTo(DataType.INT).toIntVector();
-      float[] lp = mean.castTo(DataType.FLOAT).dup('c').data().asFloat();
+      pred = Nd4j.argMax(mean, 1).castTo(DataType.INT).toIntVector();
+      lp = mean.castTo(DataType.FLOAT).dup('c').data().asFloat();
+      }
       for (int i = 0; i < y.length; i++) {
         count[y[i]]++;
         if (pred[i] == y[i]) {

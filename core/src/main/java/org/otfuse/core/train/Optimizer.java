@@ -72,7 +72,9 @@ public final class Optimizer {
     }
     INDArray v = first.get(name);
     if (v == null) {
-      v = g.dup();
+      try (var ignored = Workspaces.outside()) {
+        v = g.dup();
+      }
       first.put(name, v);
     } else {
       v.muli(mu).addi(g);
@@ -87,8 +89,14 @@ public final class Optimizer {
   private void adam(String name, INDArray w, INDArray g, double lr) {
     double b1 = options.beta1();
     double b2 = options.beta2();
-    INDArray m = first.computeIfAbsent(name, k -> Nd4j.zerosLike(w));
-    INDArray v = second.computeIfAbsent(name, k -> Nd4j.zerosLike(w));
+    if (!first.containsKey(name)) {
+      try (var ignored = Workspaces.outside()) {
+        first.put(name, Nd4j.zerosLike(w));
+        second.put(name, Nd4j.zerosLike(w));
+      }
+    }
+    INDArray m = first.get(name);
+    INDArray v = second.get(name);
     m.muli(b1).addi(g.mul(1 - b1));
     v.muli(b2).addi(g.mul(g).muli(1 - b2));
     double c1 = 1 - Math.pow(b1, steps);

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.otfuse.core.data.ImageDataset;
 import org.otfuse.core.graph.Graph;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Trainer {
   private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+  private static final String WORKSPACE = "otfuse-train-step";
 
   private Trainer() {}
 
@@ -125,25 +127,27 @@ public final class Trainer {
         for (int i = 0; i < idx.length; i++) {
           y[i] = labels[idx[i]];
         }
-        INDArray x = train.features().getRows(idx);
-        if (augmenter != null) {
-          x = augmenter.apply(x, augRng);
-        }
-        Backprop.Tape tape = Backprop.forward(graph, params, x, Backprop.Mode.TRAIN);
-        Backprop.Loss loss = Backprop.crossEntropy(tape.logits(), y);
-        if (!Double.isFinite(loss.value())) {
-          throw new IllegalStateException(String.format(Locale.ROOT,
-              "training diverged: loss %s at epoch %d, minibatch %d (learning rate %s); lower --lr",
-              loss.value(), epoch + 1, step - epoch * stepsPerEpoch, o.optimizer().learningRate()));
-        }
-        Map<String, INDArray> grads = Backprop.backward(tape, loss.gradient());
         double lr = o.optimizer().learningRate() * o.schedule().factor(epoch, step, totalSteps);
         if (Double.isNaN(firstLr)) {
           firstLr = lr;
         }
-        optimizer.step(params, grads, trainable, lr);
-        lossSum += loss.value() * idx.length;
-        correct += loss.correct();
+        try (MemoryWorkspace ws = Workspaces.open(WORKSPACE)) {
+          INDArray x = train.features().getRows(idx);
+          if (augmenter != null) {
+            x = augmenter.apply(x, augRng);
+          }
+          Backprop.Tape tape = Backprop.forward(graph, params, x, Backprop.Mode.TRAIN);
+          Backprop.Loss loss = Backprop.crossEntropy(tape.logits(), y);
+          if (!Double.isFinite(loss.value())) {
+            throw new IllegalStateException(String.format(Locale.ROOT,
+                "training diverged: loss %s at epoch %d, minibatch %d (learning rate %s); lower --lr",
+                loss.value(), epoch + 1, step - epoch * stepsPerEpoch, o.optimizer().learningRate()));
+          }
+          Map<String, INDArray> grads = Backprop.backward(tape, loss.gradient());
+          optimizer.step(params, grads, trainable, lr);
+          lossSum += loss.value() * idx.length;
+          correct += loss.correct();
+        }
         seen += idx.length;
       }
       double seconds = (System.nanoTime() - t0) / 1e9;

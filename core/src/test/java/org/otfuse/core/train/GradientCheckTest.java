@@ -136,7 +136,9 @@ class GradientCheckTest {
   void evalModeMatchesNetworkForward() {
     Graph.Builder b = new Graph.Builder("eval", 3, 8, 8);
     String x = b.relu(b.batchNorm(b.conv(b.input(), "c1", 4, 3, 1, 1, true), "bn1"));
-    x = b.avgPool(b.maxPool(x, 2, 2, 0), 3, 1, 1);
+    // No padded average pooling here: Network's Nd4j.cnn().avgPooling2d ignores Divisor.INCLUDE_PADDING
+    // in ND4J 1.0.0-M2.1 (see averagePoolingCountsPaddingAsPytorch).
+    x = b.avgPool(b.maxPool(x, 2, 2, 0), 2, 1, 0);
     Graph g = b.build(b.linear(b.flatten(b.adaptiveAvgPool(x)), "fc", 5, true));
     Network net = Initialization.pytorchDefault(g, 3);
     Map<String, INDArray> params = new LinkedHashMap<>(net.params().asMap());
@@ -146,6 +148,18 @@ class GradientCheckTest {
     INDArray expected = Network.of(g, org.otfuse.core.io.StateDict.of(null, params)).logits(in);
     INDArray actual = Backprop.forward(g, params, in, Backprop.Mode.EVAL).logits();
     Tolerance.absolute(1e-5).assertClose(expected, actual, "eval-mode logits");
+  }
+
+  @Test
+  void averagePoolingCountsPaddingAsPytorch() {
+    // nn.AvgPool2d(3, 1, 1) (count_include_pad=True) on ones: a corner sees 4 of 9 cells -> 4/9.
+    Graph.Builder b = new Graph.Builder("avg", 1, 4, 4);
+    Graph g = b.build(b.avgPool(b.input(), 3, 1, 1));
+    INDArray y = Backprop.forward(g, new LinkedHashMap<>(), Nd4j.ones(DataType.FLOAT, 1, 16), Backprop.Mode.EVAL)
+        .logits();
+    assertEquals(4.0 / 9, y.getDouble(0, 0, 0, 0), 1e-6);
+    assertEquals(6.0 / 9, y.getDouble(0, 0, 0, 1), 1e-6);
+    assertEquals(1.0, y.getDouble(0, 0, 1, 1), 1e-6);
   }
 
   static double loss(Graph g, Map<String, INDArray> params, INDArray x, int[] labels) {
