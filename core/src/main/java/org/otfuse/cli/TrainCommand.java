@@ -430,7 +430,9 @@ final class TrainCommand implements Callable<Integer> {
       if (warmup > 0) {
         Trainer.train(init, d.train().head(Math.min(d.train().size(), warmup * batchSize)), o, null);
       }
+      long cpu0 = processCpuNanos();
       Trainer.Result r = Trainer.train(init, d.train(), o, null);
+      double cpu = (processCpuNanos() - cpu0) / 1e9;
       Map<String, Object> j = new LinkedHashMap<>();
       j.put("framework", "otfuse");
       j.put("arch", s.toString());
@@ -438,12 +440,20 @@ final class TrainCommand implements Callable<Integer> {
       j.put("batch_size", batchSize);
       j.put("seconds", r.last().seconds());
       j.put("images_per_second", r.last().imagesPerSecond());
+      j.put("cpu_seconds", cpu);
+      j.put("images_per_cpu_second", d.train().size() / cpu);
       j.put("train_loss", r.last().trainLoss());
       j.put("omp_threads", System.getenv("OMP_NUM_THREADS"));
       PrintWriter pw = spec.commandLine().getOut();
       pw.println(Json.write(j));
       pw.flush();
       return 0;
+    }
+
+    /** CPU time of the whole process (all threads, native ones included). */
+    private static long processCpuNanos() {
+      java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() : -1;
     }
   }
 }

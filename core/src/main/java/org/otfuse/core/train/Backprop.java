@@ -106,7 +106,9 @@ public final class Backprop {
         continue;
       }
       INDArray a = values.get(node.inputs().get(0));
+      long p0 = Profile.start();
       INDArray y = apply(t, node, a, values, mode);
+      Profile.stop("forward", node.op(), p0);
       values.put(node.id(), y);
     }
     t.logits = values.get(graph.output());
@@ -176,6 +178,7 @@ public final class Backprop {
         continue; // does not reach the output
       }
       Op op = node.op();
+      long p0 = Profile.start();
       boolean needInput = needsInputGradient(g, node);
       if (op instanceof Op.Linear l) {
         INDArray x = t.inputs.get(node.id());
@@ -226,6 +229,7 @@ public final class Backprop {
       } else {
         throw new IllegalStateException("no backward pass for op " + op);
       }
+      Profile.stop("backward", op, p0);
     }
     return grads;
   }
