@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -120,7 +121,7 @@ public final class Backprop {
     Op op = node.op();
     if (op instanceof Op.Linear l) {
       t.inputs.put(node.id(), x);
-      INDArray y = x.mmul(p.get(l.module() + ".weight").transpose());
+      INDArray y = Nd4j.gemm(x, p.get(l.module() + ".weight"), false, true);
       return l.bias() ? y.addiRowVector(p.get(l.module() + ".bias")) : y;
     }
     if (op instanceof Op.Conv2d c) {
@@ -169,21 +170,22 @@ public final class Backprop {
     Graph g = t.graph;
     Map<String, INDArray> grads = new LinkedHashMap<>();
     Map<String, INDArray> dOut = new HashMap<>();
+    Set<String> rg = requiresGrad(g);
     dOut.put(g.output(), dLogits);
     List<Node> nodes = g.nodes();
     for (int i = nodes.size() - 1; i >= 1; i--) {
       Node node = nodes.get(i);
       INDArray dy = dOut.remove(node.id());
-      if (dy == null) {
-        continue; // does not reach the output
+      if (dy == null || !rg.contains(node.id())) {
+        continue; // does not reach the output, or nothing upstream has parameters
       }
       Op op = node.op();
       long p0 = Profile.start();
-      boolean needInput = needsInputGradient(g, node);
+      boolean needInput = rg.contains(node.inputs().get(0));
       if (op instanceof Op.Linear l) {
         INDArray x = t.inputs.get(node.id());
         INDArray w = t.params.get(l.module() + ".weight");
-        grads.put(l.module() + ".weight", dy.transpose().mmul(x));
+        grads.put(l.module() + ".weight", Nd4j.gemm(dy, x, true, false));
         if (l.bias()) {
           grads.put(l.module() + ".bias", dy.sum(0));
         }
@@ -234,9 +236,25 @@ public final class Backprop {
     return grads;
   }
 
-  /** Whether anything upstream of {@code node} needs a gradient (false when it reads the input). */
-  private static boolean needsInputGradient(Graph g, Node node) {
-    return !(g.node(node.inputs().get(0)).op() instanceof Op.Input);
+  private static final Map<Graph, Set<String>> REQUIRES_GRAD =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * Nodes whose output gradient is needed: those with parameters and everything downstream of
+   * them. Backward stops at the others (the input, and a Flatten right after it), which saves
+   * e.g. an MLP's largest matrix product, the gradient of fc1's input.
+   */
+  static Set<String> requiresGrad(Graph g) {
+    return REQUIRES_GRAD.computeIfAbsent(g, k -> {
+      Set<String> out = new java.util.HashSet<>();
+      for (Node n : k.nodes()) {
+        boolean params = n.op() instanceof Op.Linear || n.op() instanceof Op.Conv2d || n.op() instanceof Op.BatchNorm;
+        if (params || n.inputs().stream().anyMatch(out::contains)) {
+          out.add(n.id());
+        }
+      }
+      return out;
+    });
   }
 
   private static void accumulate(Map<String, INDArray> dOut, String id, INDArray d) {
@@ -427,26 +445,44 @@ public final class Backprop {
   public static Loss crossEntropy(INDArray logits, int[] labels) {
     int n = labels.length;
     int k = (int) logits.size(1);
-    INDArray logp = org.otfuse.core.graph.Network.logSoftmax(logits);
-    float[] hot = new float[n * k];
-    for (int i = 0; i < n; i++) {
-      if (labels[i] < 0 || labels[i] >= k) {
-        throw new IllegalArgumentException("label " + labels[i] + " at row " + i + " is outside 0.." + (k - 1));
-      }
-      hot[i * k + labels[i]] = 1f;
+    if (logits.size(0) != n) {
+      throw new IllegalArgumentException(logits.size(0) + " rows of logits for " + n + " labels");
     }
-    INDArray onehot = Nd4j.createFromArray(hot).reshape(n, k).castTo(logits.dataType());
-    double loss = -onehot.mul(logp).sumNumber().doubleValue() / n;
-    INDArray pred = Nd4j.argMax(logp, 1).castTo(DataType.INT);
+    // N x classes is small: one copy out, the arithmetic in double on the JVM, one copy back.
+    double[] z = logits.dup('c').data().asDouble();
+    double[] grad = new double[n * k];
+    double loss = 0;
     long correct = 0;
-    int[] p = pred.toIntVector();
     for (int i = 0; i < n; i++) {
-      if (p[i] == labels[i]) {
+      int y = labels[i];
+      if (y < 0 || y >= k) {
+        throw new IllegalArgumentException("label " + y + " at row " + i + " is outside 0.." + (k - 1));
+      }
+      int o = i * k;
+      double max = Double.NEGATIVE_INFINITY;
+      int arg = 0;
+      for (int j = 0; j < k; j++) {
+        if (z[o + j] > max) {
+          max = z[o + j];
+          arg = j;
+        }
+      }
+      double sum = 0;
+      for (int j = 0; j < k; j++) {
+        grad[o + j] = Math.exp(z[o + j] - max);
+        sum += grad[o + j];
+      }
+      loss += Math.log(sum) + max - z[o + y];
+      for (int j = 0; j < k; j++) {
+        grad[o + j] = grad[o + j] / sum / n;
+      }
+      grad[o + y] -= 1.0 / n;
+      if (arg == y) {
         correct++;
       }
     }
-    INDArray grad = Transforms.exp(logp, false).subi(onehot).divi(n);
-    return new Loss(loss, grad, correct);
+    INDArray g = Nd4j.createFromArray(grad).reshape('c', n, k);
+    return new Loss(loss / n, logits.dataType() == DataType.DOUBLE ? g : g.castTo(logits.dataType()), correct);
   }
 
   /** Mean loss, gradient at the logits, and correct predictions of one batch. */

@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.otfuse.core.data.ImageDataset;
 import org.otfuse.core.graph.Graph;
 import org.otfuse.core.graph.Network;
@@ -100,6 +101,7 @@ public final class Trainer {
         LOG.info("resuming after epoch {} of {}", start, o.epochs());
       }
     }
+    FlatParams flat = FlatParams.bind(params, trainable);
     boolean hasBatchNorm = graph.nodes().stream().anyMatch(n -> n.op() instanceof Op.BatchNorm);
     int n = train.size();
     int[] labels = train.labelArray();
@@ -132,7 +134,7 @@ public final class Trainer {
           firstLr = lr;
         }
         try (MemoryWorkspace ws = Workspaces.open(WORKSPACE)) {
-          INDArray x = train.features().getRows(idx);
+          INDArray x = Nd4j.pullRows(train.features(), 1, idx);
           if (augmenter != null) {
             x = augmenter.apply(x, augRng);
           }
@@ -144,7 +146,7 @@ public final class Trainer {
                 loss.value(), epoch + 1, step - epoch * stepsPerEpoch, o.optimizer().learningRate()));
           }
           Map<String, INDArray> grads = Backprop.backward(tape, loss.gradient());
-          optimizer.step(params, grads, trainable, lr);
+          optimizer.step(flat, flat.gather(grads), lr);
           lossSum += loss.value() * idx.length;
           correct += loss.correct();
         }
@@ -164,7 +166,8 @@ public final class Trainer {
       LOG.info(format(stats, o.epochs()));
       if (checkpointer != null) {
         try {
-          checkpointer.save(new TrainState(epoch + 1, params, optimizer.state(), optimizer.steps(), history));
+          checkpointer.save(new TrainState(epoch + 1, copy(params), copy(optimizer.state()), optimizer.steps(),
+              history));
         } catch (IOException ex) {
           throw new UncheckedIOException("could not save the checkpoint after epoch " + (epoch + 1), ex);
         }
