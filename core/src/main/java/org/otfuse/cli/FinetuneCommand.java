@@ -88,9 +88,8 @@ final class FinetuneCommand implements Callable<Integer> {
     TrainCommand.require(data.dataDir, "--data-dir");
     int epochs = fit.epochs == null ? 0 : fit.epochs;
     long t0 = System.nanoTime();
-    boolean conv = arch.convolutional() || models.stream().anyMatch(m -> m.toLowerCase(Locale.ROOT).contains("vgg")
-        || m.toLowerCase(Locale.ROOT).contains("resnet"));
-    TrainCommand.Loaded d = data.load(conv);
+    TrainCommand.padLikeModel(data, models.get(0));
+    TrainCommand.Loaded d = data.load(arch.convolutional());
     List<Network> nets = new ArrayList<>();
     for (String m : models) {
       nets.add(TrainCommand.loadModel(m, arch, d.train().numClasses(), d.train().imageShape()));

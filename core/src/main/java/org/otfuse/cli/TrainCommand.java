@@ -236,6 +236,9 @@ final class TrainCommand implements Callable<Integer> {
       }
       long[] shape = train.imageShape();
       int padTo = pad != null ? pad : convolutional && shape.length == 3 && shape[1] < 32 ? 32 : 0;
+      if (shape.length == 3 && padTo == shape[1] && padTo == shape[2]) {
+        padTo = 0;
+      }
       if (padTo > 0) {
         train = TrainingData.pad(train, padTo);
         test = TrainingData.pad(test, padTo);
@@ -313,6 +316,17 @@ final class TrainCommand implements Callable<Integer> {
     return Network.of(Architectures.build(arch.spec(classes, inputShape)), Checkpoints.read(path));
   }
 
+  /** Without --pad, pads the data to the input size in {@code model}'s meta.json (if it has one). */
+  static void padLikeModel(DataOptions data, String model) throws IOException {
+    String meta = new org.apache.hadoop.fs.Path(model, ModelMeta.FILE).toString();
+    if (data.pad == null && !model.endsWith(".safetensors") && HadoopPaths.exists(meta)) {
+      long[] s = ModelMeta.read(meta).arch().inputShape();
+      if (s.length == 3) {
+        data.pad = (int) s[1];
+      }
+    }
+  }
+
   static List<String> names(List<Network> nets) {
     List<String> out = new ArrayList<>();
     nets.forEach(n -> out.add(n.graph().name()));
@@ -359,6 +373,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
       require(data.dataset, "--dataset");
       require(data.dataDir, "--data-dir");
+      padLikeModel(data, modelA);
       String keepSplit = data.split;
       data.split = "full";
       Loaded d = data.load(arch.convolutional());
