@@ -14,7 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.otfuse.core.data.DatasetDownloader;
 import org.otfuse.core.data.DatasetName;
 import org.otfuse.core.data.ImageDataset;
-import org.otfuse.core.data.MnistFamily;
+import org.otfuse.core.data.Datasets;
 import org.otfuse.core.data.Split;
 import org.otfuse.core.fusion.Baselines;
 import org.otfuse.core.fusion.FusionMode;
@@ -65,8 +65,8 @@ final class DemoCommand implements Callable<Integer> {
     DatasetName name = DatasetName.parse(dataset);
     String dir = dataDir != null ? dataDir : "data/" + name.cliName();
     DatasetDownloader.official(name, List.of()).ensure(name, dir);
-    ImageDataset train = MnistFamily.load(name, dir, Split.TRAIN);
-    ImageDataset test = MnistFamily.load(name, dir, Split.TEST);
+    ImageDataset train = Datasets.load(name, dir, Split.TRAIN);
+    ImageDataset test = Datasets.load(name, dir, Split.TEST);
     String run = new Path(results, "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))
         .toString();
     int[] layers = new int[widths.length + 1];

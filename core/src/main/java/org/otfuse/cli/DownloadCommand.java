@@ -16,7 +16,7 @@ final class DownloadCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--dataset", required = true, description = "mnist | fashion-mnist")
+  @Option(names = "--dataset", required = true, description = "mnist | fashion-mnist | cifar10 | cifar100")
   String dataset;
 
   @Option(names = "--data-dir", required = true, description = "where the files go")

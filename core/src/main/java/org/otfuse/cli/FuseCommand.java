@@ -13,11 +13,11 @@ import org.otfuse.core.fusion.ActivationPoint;
 import org.otfuse.core.fusion.FusionMode;
 import org.otfuse.core.fusion.FusionOptions;
 import org.otfuse.core.fusion.LayerReport;
-import org.otfuse.core.fusion.OtFusion;
+import org.otfuse.core.fusion.GraphFusion;
+import org.otfuse.core.graph.Network;
 import org.otfuse.core.fusion.SolverKind;
 import org.otfuse.core.io.Npy;
 import org.otfuse.core.io.Safetensors;
-import org.otfuse.core.model.MlpNet;
 import org.otfuse.core.ot.CostNormalization;
 import org.otfuse.core.ot.GroundMetric;
 import picocli.CommandLine;
@@ -79,6 +79,15 @@ final class FuseCommand implements Callable<Integer> {
   @Option(names = "--align-output", description = "also transport the output layer (the reference does)")
   boolean alignOutput;
 
+  @Option(names = "--model-weights", split = ",", description = "one weight per --model (default: target s, others (1-s)/(K-1))")
+  double[] modelWeights;
+
+  @Option(names = "--refine", defaultValue = "0", description = "re-align every model onto the fused one up to N times")
+  int refine;
+
+  @Option(names = "--vanilla", description = "baseline: average the parameters as they are, without alignment")
+  boolean vanilla;
+
   @Option(names = "--out", required = true, description = "fused model (.safetensors)")
   String out;
 
@@ -87,22 +96,21 @@ final class FuseCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<MlpNet> nets = models.load();
+    List<Network> nets = models.load();
     int t = target == null ? nets.size() - 1 : target;
     FusionOptions o = new FusionOptions(mode, solver, reg, tol, maxIter, metric, normalize, correction,
         pastCorrection, ensembleStep, activations, alignOutput);
     INDArray s = samples == null ? null : Npy.read(samples).castTo(DataType.FLOAT);
-    if (s != null && s.rank() != 2) {
-      s = s.reshape(s.size(0), s.length() / s.size(0));
-    }
     long t0 = System.nanoTime();
-    OtFusion.Result r = OtFusion.fuse(nets, t, o, s);
+    GraphFusion.Result r = vanilla
+        ? new GraphFusion.Result(GraphFusion.vanillaAverage(nets, t, o.ensembleStep(), modelWeights), List.of())
+        : GraphFusion.fuse(nets, t, o, s, modelWeights, refine);
     double seconds = (System.nanoTime() - t0) / 1e9;
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("otfuse.models", String.join(",", models.models));
     meta.put("otfuse.target", Integer.toString(t));
     meta.put("otfuse.options", o.toString());
-    Safetensors.write(r.fused().toStateDict(out), out, meta);
+    Safetensors.write(r.fused().params(), out, meta);
     PrintWriter pw = spec.commandLine().getOut();
     if (json) {
       Map<String, Object> j = new LinkedHashMap<>();

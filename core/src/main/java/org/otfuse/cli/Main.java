@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "otfuse 0.1.0",
     description = "Model fusion via optimal transport (Singh & Jaggi, NeurIPS 2020).",
-    subcommands = {OtCommand.class, FuseCommand.class, EvalCommand.class, DownloadCommand.class,
+    subcommands = {OtCommand.class, FuseCommand.class, EvalCommand.class, PredictCommand.class,
+        CompressCommand.class, DownloadCommand.class,
         DemoCommand.class, TrainCommand.class, FinetuneCommand.class})
 public final class Main implements Runnable {
 

@@ -4,42 +4,55 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.otfuse.core.graph.ArchResolver;
+import org.otfuse.core.graph.Architectures;
+import org.otfuse.core.graph.Network;
 import org.otfuse.core.io.Checkpoints;
-import org.otfuse.core.model.Architecture;
-import org.otfuse.core.model.MlpNet;
-import org.otfuse.core.model.MlpSpec;
 import picocli.CommandLine.Option;
 
-/** Flags shared by commands that load models: architecture, widths, bias, checkpoint paths. */
+/**
+ * Flags shared by commands that load models: architecture and what is known of it, checkpoint
+ * paths. What is not given is read from each checkpoint (see {@link ArchResolver}).
+ */
 final class ModelOptions {
-  @Option(names = "--arch", required = true, description = "architecture: mlpnet | mlp")
+  @Option(names = "--arch", required = true,
+      description = "mlpnet | mlp | vgg11 | vgg13 | vgg16 | vgg19 | vgg11_half | vgg11_doub | vgg11_quad | resnet18 | resnet34 | FILE.conf")
   String arch;
 
-  @Option(names = "--widths", split = ",", description = "hidden widths, e.g. 400,200,100 (default: from the checkpoint)")
+  @Option(names = "--width", description = "multiplier of the standard channel counts (default: from the checkpoint)")
+  Double width;
+
+  @Option(names = "--widths", split = ",", description = "MLP hidden widths, e.g. 400,200,100 (default: from the checkpoint)")
   int[] widths;
 
   @Option(names = "--bias", negatable = true, description = "layers have biases (default: from the checkpoint)")
   Boolean bias;
 
-  @Option(names = "--model", required = true, description = "checkpoint (.pt/.pth/.checkpoint, .safetensors, .npz); repeat for several")
+  @Option(names = "--batchnorm", negatable = true, description = "BatchNorm after convolutions (default: from the checkpoint)")
+  Boolean batchNorm;
+
+  @Option(names = "--num-classes", description = "number of classes (default: from the checkpoint)")
+  Integer numClasses;
+
+  @Option(names = "--input-shape", split = ",", description = "C,H,W (or F for MLPs); default 784 for MLPs, C,32,32 for CNNs")
+  long[] inputShape;
+
+  @Option(names = "--model", required = true,
+      description = "checkpoint (.pt/.pth/.checkpoint, .safetensors, .npz), local or s3a://; repeat for several")
   List<String> models = new ArrayList<>();
 
-  MlpSpec spec() {
-    MlpSpec s = Architecture.parse(arch).spec();
-    if (widths != null) {
-      s = s.withHidden(widths);
-    }
-    if (bias != null) {
-      s = s.withBias(bias);
-    }
-    return s;
+  ArchResolver.Told told() {
+    return new ArchResolver.Told(width, bias, batchNorm, numClasses, inputShape, widths);
   }
 
-  List<MlpNet> load() throws IOException {
-    MlpSpec s = spec();
-    List<MlpNet> nets = new ArrayList<>();
+  List<Network> load() throws IOException {
+    if (!Architectures.names().contains(arch.trim().toLowerCase(java.util.Locale.ROOT)) && !arch.endsWith(".conf")) {
+      throw new IllegalArgumentException("unknown architecture '" + arch + "'; known: " + Architectures.names()
+          + " or a path to a .conf file");
+    }
+    List<Network> nets = new ArrayList<>();
     for (String path : models) {
-      nets.add(MlpNet.fromStateDict(Checkpoints.read(path), s));
+      nets.add(ArchResolver.load(arch, told(), Checkpoints.read(path)));
     }
     return nets;
   }

@@ -118,6 +118,10 @@ class CliTest {
         "--data-dir", data, "--json");
     assertEquals(0, ens.code(), ens.err());
     Tolerance.absolute(0.05).assertClose(97.88, JSON.readTree(ens.out()).get("accuracy").asDouble(), "ensemble");
+    String van = dir.resolve("vanilla.safetensors").toString();
+    assertEquals(0, run("fuse", "--arch", "mlpnet", "--model", m0, "--model", m1, "--vanilla", "--out", van).code());
+    Run vanEval = run("eval", "--arch", "mlpnet", "--model", van, "--dataset", "mnist", "--data-dir", data, "--json");
+    Tolerance.absolute(0.05).assertClose(73.84, JSON.readTree(vanEval.out()).get("accuracy").asDouble(), "vanilla");
   }
 
   @Test

@@ -12,40 +12,89 @@ import java.util.Locale;
  *   <li>MNIST: mean 0.1307, std 0.3081 (the reference's and torchvision's constants).
  *   <li>Fashion-MNIST: mean 0.2860, std 0.3530, computed over its 60,000 training images
  *       (0.28604, 0.35302 to five digits).
+ *   <li>CIFAR-10: mean (0.4914, 0.4822, 0.4465), std (0.2023, 0.1994, 0.2010) for R, G, B: the
+ *       constants of kuangliu's pytorch-cifar, used by the CIFAR training code of the otfusion
+ *       reference (its {@code --cifar-style-data} pipeline; the plain torchvision loader in its
+ *       {@code data.py} uses 0.5 and 0.5 instead). That std is not the per-pixel std of the
+ *       training set, about (0.247, 0.243, 0.261); it is kept so that models trained the
+ *       reference's way see the inputs they were trained on.
+ *   <li>CIFAR-100: mean (0.5071, 0.4865, 0.4409), std (0.2673, 0.2564, 0.2762), the per-channel
+ *       mean and std of its 50,000 training images (weiaicunzai/pytorch-cifar100's
+ *       {@code CIFAR100_TRAIN_MEAN} and {@code CIFAR100_TRAIN_STD} to four digits).
  * </ul>
  */
 public enum DatasetName {
-  MNIST("mnist", 0.1307, 0.3081, "http://yann.lecun.com/exdb/mnist/",
-      "https://ossci-datasets.s3.amazonaws.com/mnist/"),
-  FASHION_MNIST("fashion-mnist", 0.2860, 0.3530,
-      "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/");
+  MNIST("mnist", 10, new long[] {1, 28, 28}, ImageDataset.Normalisation.of(0.1307, 0.3081),
+      "http://yann.lecun.com/exdb/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"),
+  FASHION_MNIST("fashion-mnist", 10, new long[] {1, 28, 28}, ImageDataset.Normalisation.of(0.2860, 0.3530),
+      "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
+  CIFAR10("cifar10", 10, new long[] {3, 32, 32},
+      new ImageDataset.Normalisation(new double[] {0.4914, 0.4822, 0.4465}, new double[] {0.2023, 0.1994, 0.2010}),
+      "https://www.cs.toronto.edu/~kriz/"),
+  CIFAR100("cifar100", 100, new long[] {3, 32, 32},
+      new ImageDataset.Normalisation(new double[] {0.5071, 0.4865, 0.4409}, new double[] {0.2673, 0.2564, 0.2762}),
+      "https://www.cs.toronto.edu/~kriz/");
 
   private final String cliName;
-  private final double mean;
-  private final double std;
+  private final int numClasses;
+  private final long[] imageShape;
+  private final ImageDataset.Normalisation normalisation;
   private final List<String> mirrors;
 
-  DatasetName(String cliName, double mean, double std, String... mirrors) {
+  DatasetName(String cliName, int numClasses, long[] imageShape, ImageDataset.Normalisation normalisation,
+      String... mirrors) {
     this.cliName = cliName;
-    this.mean = mean;
-    this.std = std;
+    this.numClasses = numClasses;
+    this.imageShape = imageShape;
+    this.normalisation = normalisation;
     this.mirrors = List.of(mirrors);
   }
 
-  /** The name used on the command line and in configuration ({@code mnist}, {@code fashion-mnist}). */
+  /**
+   * The name used on the command line and in configuration ({@code mnist}, {@code fashion-mnist},
+   * {@code cifar10}, {@code cifar100}).
+   */
   public String cliName() {
     return cliName;
   }
 
+  /** The mean of the one-channel datasets (MNIST, Fashion-MNIST); see {@link #normalisation()} for CIFAR. */
   public double mean() {
-    return mean;
+    return singleChannel().mean()[0];
   }
 
+  /** The std of the one-channel datasets (MNIST, Fashion-MNIST); see {@link #normalisation()} for CIFAR. */
   public double std() {
-    return std;
+    return singleChannel().std()[0];
   }
 
-  /** Base URLs the idx files are downloaded from, tried in order. */
+  private ImageDataset.Normalisation singleChannel() {
+    if (normalisation.channels() != 1) {
+      throw new UnsupportedOperationException(cliName + " is normalised per channel ("
+          + normalisation.channels() + " channels); use normalisation()");
+    }
+    return normalisation;
+  }
+
+  /** The per-channel mean and std of the reference transform. */
+  public ImageDataset.Normalisation normalisation() {
+    return normalisation;
+  }
+
+  /** Number of classes (CIFAR-100: its 100 fine labels). */
+  public int numClasses() {
+    return numClasses;
+  }
+
+  /** C, H, W of one image. */
+  public long[] imageShape() {
+    return imageShape.clone();
+  }
+
+  /**
+   * Base URLs the files are downloaded from, tried in order: the idx files of MNIST and
+   * Fashion-MNIST, the official archive of CIFAR.
+   */
   public List<String> mirrors() {
     return mirrors;
   }
@@ -54,7 +103,7 @@ public enum DatasetName {
   public static DatasetName parse(String name) {
     String key = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
     for (DatasetName d : values()) {
-      if (d.cliName.equals(key)) {
+      if (d.cliName.equals(key) || d.cliName.equals(key.replace("-", ""))) {
         return d;
       }
     }

@@ -19,6 +19,10 @@ public final class MnistFamily {
 
   /** Loads {@code split} of {@code dataset} from {@code dir}. */
   public static ImageDataset load(DatasetName dataset, String dir, Split split) throws IOException {
+    if (dataset.normalisation().channels() != 1) {
+      throw new IllegalArgumentException(dataset.cliName() + " is not an idx dataset; load it with"
+          + " Datasets.load or Cifar.load");
+    }
     String images = locate(dir, split.imagesFile());
     String labels = locate(dir, split.labelsFile());
     Idx.UByteArray img = Idx.read(images);
@@ -47,7 +51,7 @@ public final class MnistFamily {
     // Same float32 operation order as torchvision: ToTensor (x/255), then Normalize ((x-m)/s).
     x.divi(255f).subi((float) norm.mean()).divi((float) norm.std());
     INDArray y = Nd4j.createFromArray(labels);
-    return new ImageDataset(name, x, y, new long[] {1, h, w}, 10);
+    return new ImageDataset(name, x, y, new long[] {1, h, w}, 10, norm.normalisation());
   }
 
   static int[] labelInts(Idx.UByteArray lab) {

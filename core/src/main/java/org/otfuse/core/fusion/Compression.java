@@ -2,16 +2,24 @@ package org.otfuse.core.fusion;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.otfuse.core.model.DenseLayer;
+import org.otfuse.core.graph.Network;
+import org.otfuse.core.graph.NeuronGroups;
+import org.otfuse.core.graph.NeuronGroups.Group;
+import org.otfuse.core.graph.NeuronGroups.Role;
+import org.otfuse.core.graph.Op;
+import org.otfuse.core.io.StateDict;
 import org.otfuse.core.model.MlpNet;
+import org.otfuse.core.ot.CostNormalization;
 import org.otfuse.core.ot.GroundCost;
 import org.otfuse.core.ot.GroundMetric;
-import org.otfuse.core.ot.CostNormalization;
 import org.otfuse.core.ot.TransportPlan;
 import org.otfuse.core.ot.TransportSolver;
 import org.slf4j.Logger;
@@ -19,22 +27,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Compression of one model into a narrower one by optimal transport (paper, Section 5: fusion
- * into a smaller target), and the magnitude-pruning baseline it is compared with.
+ * into a smaller target), over neuron groups, and the magnitude-pruning baseline.
  *
- * <p>Per hidden layer, in order, with the input axis already mapped onto the previous layer's
- * kept neurons: the {@code n} neurons {@code x_i = [w_i | b_i]} (uniform mass {@code 1/n}) are
- * summarised by {@code m = round(n f)} neurons {@code y_j} (mass {@code 1/m}) that form a
- * free-support Wasserstein barycenter: starting from {@code m} source neurons picked by farthest-point
- * traversal (first the largest norm, then each time the neuron farthest from those picked), alternate
- * {@code T = argmin <T, M(X, Y)>} (exact OT, squared euclidean cost) and the barycentric update
- * {@code Y = diag(1/b) T^T X} until {@code Y} moves by less than 1e-6 relative (at most 30 rounds).
- * This is the OT analogue of k-means with balanced clusters: each kept neuron is the mean of the
- * source neurons it replaces. The next layer's input axis is mapped with {@code diag(1/a) T}: a
- * merged neuron's outgoing weights are the <em>sum</em> of those it replaces, since it stands in
- * for all of their activations. With factor 1 the plan is the identity and the function is kept.
+ * <p>Per hidden group, in the same order as weights-mode fusion (a group is handled once one of
+ * its producers has its input axis mapped), the {@code n} neurons {@code x_i} (the rows of the
+ * ready producers' weights with their input axis already mapped, and biases; mass {@code 1/n})
+ * are summarised by {@code m = round(n f)} neurons {@code y_j} (mass {@code 1/m}) forming a
+ * free-support Wasserstein barycenter: starting from {@code m} neurons picked by farthest-point
+ * traversal (first the largest norm, then each time the neuron farthest from those picked),
+ * alternate {@code T = argmin <T, M(X, Y)>} (exact OT, squared euclidean cost) and
+ * {@code Y = diag(1/b) T^T X} until {@code Y} moves by less than 1e-6 relative (at most 30 rounds):
+ * OT k-means with balanced clusters. Every OUT axis of the group (weights, biases, BatchNorm
+ * vectors) is then mapped by {@code T diag(1/b)} (each kept neuron is the mean of those it
+ * replaces) and every IN axis by {@code diag(1/a) T} (a kept neuron's outgoing weights are the
+ * <em>sum</em> of those it replaces, since it stands in for all of their activations). With factor
+ * 1 the plan is a permutation and the function is kept exactly.
  *
  * <p>Chosen over the paper's "fuse with a smaller, separately trained target" because it needs no
- * second model; the OT step and the averaging are those of {@link OtFusion}.
+ * second model; the OT step and the transport of parameters are those of {@link GraphFusion}.
  */
 public final class Compression {
   private static final Logger LOG = LoggerFactory.getLogger(Compression.class);
@@ -46,7 +56,10 @@ public final class Compression {
   /** The compressed model and one report per hidden layer. */
   public record Result(MlpNet compressed, List<LayerReport> reports) {}
 
-  /** Width of a layer of {@code n} neurons after compression by {@code factor}: at least 1. */
+  /** The compressed network and one report per hidden group. */
+  public record NetworkResult(Network compressed, List<LayerReport> reports) {}
+
+  /** Width of a group of {@code n} neurons after compression by {@code factor}: at least 1. */
   public static int targetWidth(int n, double factor) {
     if (!(factor > 0 && factor <= 1)) {
       throw new IllegalArgumentException("width factor is " + factor + " but must be in (0, 1]");
@@ -54,23 +67,46 @@ public final class Compression {
     return Math.max(1, (int) Math.round(n * factor));
   }
 
-  /** Compresses every hidden layer of {@code big} by {@code widthFactor} (see class comment). */
+  /** MLP view of {@link #compress(Network, double, FusionOptions)}. */
   public static Result compress(MlpNet big, double widthFactor, FusionOptions options) {
+    NetworkResult r = compress(big.toNetwork(), widthFactor, options);
+    return new Result(MlpNet.fromNetwork(r.compressed()), r.reports());
+  }
+
+  /** MLP view of {@link #pruneByMagnitude(Network, double)}. */
+  public static MlpNet pruneByMagnitude(MlpNet big, double widthFactor) {
+    return MlpNet.fromNetwork(pruneByMagnitude(big.toNetwork(), widthFactor));
+  }
+
+  /** Compresses every hidden group of {@code big} by {@code widthFactor} (see class comment). */
+  public static NetworkResult compress(Network big, double widthFactor, FusionOptions options) {
+    targetWidth(1, widthFactor);
+    NeuronGroups sg = NeuronGroups.of(big.graph());
     TransportSolver solver = OtFusion.solver(options);
-    List<DenseLayer> out = new ArrayList<>();
+    Map<Integer, INDArray> outPlans = new HashMap<>();
+    Map<Integer, INDArray> inPlans = new HashMap<>();
+    Set<Integer> done = new TreeSet<>();
+    Set<Integer> pending = new TreeSet<>();
+    for (Group g : sg.groups()) {
+      (g.kind() == NeuronGroups.Kind.HIDDEN ? pending : done).add(g.id());
+    }
+    Map<String, Integer> sizes = new HashMap<>();
     List<LayerReport> reports = new ArrayList<>();
-    INDArray map = null; // n_prev x m_prev, float32
-    for (int l = 0; l < big.depth(); l++) {
-      DenseLayer layer = big.layer(l);
-      INDArray w = map == null ? layer.weight() : layer.weight().mmul(map);
-      if (l == big.depth() - 1) {
-        out.add(new DenseLayer(layer.name(), w, layer.bias()));
-        break;
+    while (!pending.isEmpty()) {
+      Group g = null;
+      for (int id : pending) {
+        if (!ready(sg, sg.group(id), done).isEmpty()) {
+          g = sg.group(id);
+          break;
+        }
+      }
+      if (g == null) {
+        throw new IllegalStateException("no group among " + pending + " has a producer with a mapped input");
       }
       long t0 = System.nanoTime();
-      int n = layer.outputs();
+      INDArray x = features(big, sg, g, ready(sg, g, done), inPlans);
+      int n = (int) x.rows();
       int m = targetWidth(n, widthFactor);
-      INDArray x = (layer.hasBias() ? Nd4j.hstack(w, layer.bias().reshape(n, 1)) : w).castTo(DataType.DOUBLE);
       INDArray a = Nd4j.valueArrayOf(new long[] {n}, 1.0 / n, DataType.DOUBLE);
       INDArray b = Nd4j.valueArrayOf(new long[] {m}, 1.0 / m, DataType.DOUBLE);
       INDArray y = x.getRows(farthestPoints(x, m));
@@ -86,44 +122,89 @@ public final class Compression {
           break;
         }
       }
-      INDArray yf = y.castTo(DataType.FLOAT);
-      INDArray newW = layer.hasBias() ? yf.get(NDArrayIndex.all(), NDArrayIndex.interval(0, w.columns())).dup() : yf;
-      INDArray newB = layer.hasBias() ? yf.getColumn(w.columns()).dup() : null;
-      out.add(new DenseLayer(layer.name(), newW, newB));
-      map = plan.plan().mulColumnVector(a.rdiv(1.0).reshape(n, 1)).castTo(DataType.FLOAT);
+      INDArray t = plan.plan();
+      outPlans.put(g.id(), t.divRowVector(t.sum(0)));
+      inPlans.put(g.id(), t.divColumnVector(t.sum(1).reshape(n, 1)));
+      for (String p : g.producers()) {
+        sizes.put(module(big.graph().node(p).op()), m);
+      }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      reports.add(new LayerReport(layer.name(), n, m, true, plan.cost(), OtFusion.entropy(plan.plan()),
-          OtFusion.density(plan.plan()), rounds, seconds));
-      LOG.info("compress layer {} ({}): {} -> {} neurons, {} barycenter rounds, {} s", l + 1, layer.name(), n, m,
+      reports.add(new LayerReport(g.label(), n, m, true, plan.cost(), OtFusion.entropy(t), OtFusion.density(t),
+          rounds, seconds));
+      LOG.info("compress group {} ({}): {} -> {} neurons, {} barycenter rounds, {} s", g.id(), g.label(), n, m,
           rounds, String.format("%.3f", seconds));
+      done.add(g.id());
+      pending.remove(g.id());
     }
-    return new Result(big.withLayers(out), reports);
+    Map<String, INDArray> params = GraphFusion.transport(big, sg, outPlans, inPlans);
+    return new NetworkResult(Network.of(big.graph().resized(sizes), StateDict.of(null, params)), reports);
   }
 
   /**
-   * Baseline: keep, per hidden layer, the {@code round(n f)} neurons whose incoming weights (and
-   * bias) have the largest L2 norm, in their original order; drop the rest and the matching input
-   * columns of the next layer.
+   * Baseline: keep, per hidden group, the {@code round(n f)} neurons whose producers' incoming
+   * weights (and biases) have the largest L2 norm, in their original order; drop the rest on every
+   * axis of the group.
    */
-  public static MlpNet pruneByMagnitude(MlpNet big, double widthFactor) {
-    List<DenseLayer> out = new ArrayList<>();
-    int[] keptPrev = null;
-    for (int l = 0; l < big.depth(); l++) {
-      DenseLayer layer = big.layer(l);
-      INDArray w = keptPrev == null ? layer.weight() : layer.weight().getColumns(keptPrev);
-      if (l == big.depth() - 1) {
-        out.add(new DenseLayer(layer.name(), w.dup(), layer.bias()));
-        break;
+  public static Network pruneByMagnitude(Network big, double widthFactor) {
+    NeuronGroups sg = NeuronGroups.of(big.graph());
+    Map<Integer, INDArray> select = new HashMap<>();
+    Map<String, Integer> sizes = new HashMap<>();
+    for (Group g : sg.groups()) {
+      if (g.kind() != NeuronGroups.Kind.HIDDEN) {
+        continue;
       }
-      int n = layer.outputs();
-      INDArray x = layer.hasBias() ? Nd4j.hstack(layer.weight(), layer.bias().reshape(n, 1)) : layer.weight();
-      int[] kept = largestNorms(x, targetWidth(n, widthFactor));
+      INDArray x = features(big, sg, g, g.producers(), Map.of());
+      int m = targetWidth(g.size(), widthFactor);
+      int[] kept = largestNorms(x, m);
       Arrays.sort(kept);
-      out.add(new DenseLayer(layer.name(), w.getRows(kept),
-          layer.hasBias() ? layer.bias().get(Nd4j.createFromArray(kept)).dup() : null));
-      keptPrev = kept;
+      INDArray s = Nd4j.zeros(DataType.DOUBLE, g.size(), m);
+      for (int j = 0; j < m; j++) {
+        s.putScalar(kept[j], j, 1.0);
+      }
+      select.put(g.id(), s);
+      for (String p : g.producers()) {
+        sizes.put(module(big.graph().node(p).op()), m);
+      }
     }
-    return big.withLayers(out);
+    Map<String, INDArray> params = GraphFusion.transport(big, sg, select, select);
+    return Network.of(big.graph().resized(sizes), StateDict.of(null, params));
+  }
+
+  private static List<String> ready(NeuronGroups sg, Group g, Set<Integer> done) {
+    List<String> out = new ArrayList<>();
+    for (String p : g.producers()) {
+      if (done.contains(sg.inputGroupOf(p).id())) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Rows: the producers' weights (input axis mapped by {@code inPlans}) and biases, float64. */
+  private static INDArray features(Network net, NeuronGroups sg, Group g, List<String> producers,
+      Map<Integer, INDArray> inPlans) {
+    List<INDArray> cols = new ArrayList<>();
+    for (String p : producers) {
+      String module = module(net.graph().node(p).op());
+      Group in = sg.inputGroupOf(p);
+      INDArray plan = inPlans.get(in.id());
+      INDArray w = net.param(module + ".weight");
+      if (plan != null) {
+        int expansion = in.members(Role.IN).stream().filter(m -> m.param().equals(module + ".weight"))
+            .findFirst().orElseThrow().expansion();
+        w = PlanAlgebra.apply(w, 1, plan.castTo(DataType.FLOAT), expansion);
+      }
+      cols.add(w.reshape('c', w.size(0), w.length() / w.size(0)));
+      if (net.params().contains(module + ".bias")) {
+        cols.add(net.param(module + ".bias").reshape(-1, 1));
+      }
+    }
+    INDArray x = cols.size() == 1 ? cols.get(0) : Nd4j.hstack(cols.toArray(new INDArray[0]));
+    return x.castTo(DataType.DOUBLE);
+  }
+
+  private static String module(Op op) {
+    return op instanceof Op.Linear l ? l.module() : ((Op.Conv2d) op).module();
   }
 
   /**
@@ -132,19 +213,15 @@ public final class Compression {
    * picked only once every distinct row has been.
    */
   static int[] farthestPoints(INDArray x, int k) {
-    int n = (int) x.rows();
     int[] picked = new int[k];
     picked[0] = largestNorms(x, 1)[0];
     INDArray minDist = distancesTo(x, picked[0]);
+    minDist.putScalar(picked[0], -1.0);
     for (int i = 1; i < k; i++) {
       picked[i] = Nd4j.argMax(minDist).getInt(0);
+      // Rows picked earlier stay at -1 (distances are >= 0); mark the new one.
       minDist = Nd4j.math().min(minDist, distancesTo(x, picked[i]));
       minDist.putScalar(picked[i], -1.0);
-    }
-    for (int p : picked) {
-      if (p < 0 || p >= n) {
-        throw new IllegalStateException("farthest-point traversal picked row " + p + " of " + n);
-      }
     }
     return picked;
   }

@@ -68,46 +68,148 @@ public final class GraphFusion {
    * @param samples activation samples (N x input); required in activations mode
    */
   public static Result fuse(List<Network> models, int targetIndex, FusionOptions options, INDArray samples) {
+    return fuse(models, targetIndex, options, samples, null, 0);
+  }
+
+  /**
+   * Fuses {@code models} onto {@code models.get(targetIndex)} with per-model weights, optionally
+   * refined: after the first fusion F, every model (the target too) is re-aligned onto F and
+   * averaged again, until the parameters move by less than 1e-6 relative or {@code refine}
+   * rounds are done.
+   *
+   * @param weights one non-negative weight per model (normalised to sum 1); null: the target gets
+   *     the ensemble step s and the others (1 - s)/(K - 1) each
+   * @param refine the most re-alignment rounds (0: none)
+   */
+  public static Result fuse(List<Network> models, int targetIndex, FusionOptions options, INDArray samples,
+      double[] weights, int refine) {
     if (models.size() < 2) {
       throw new IllegalArgumentException("fusion needs at least 2 models, got " + models.size());
     }
     if (targetIndex < 0 || targetIndex >= models.size()) {
       throw new IllegalArgumentException("target index " + targetIndex + " is outside 0.." + (models.size() - 1));
     }
+    double[] w = modelWeights(models.size(), targetIndex, options.ensembleStep(), weights);
     Network target = models.get(targetIndex);
     List<Network> aligned = new ArrayList<>();
     List<List<LayerReport>> reports = new ArrayList<>();
     for (int k = 0; k < models.size(); k++) {
-      if (k != targetIndex) {
-        LOG.info("aligning model {} onto model {} ({} mode, {} OT)", k, targetIndex,
-            options.mode().name().toLowerCase(java.util.Locale.ROOT),
-            options.solver().name().toLowerCase(java.util.Locale.ROOT));
-        Alignment a = align(models.get(k), target, options, samples);
-        aligned.add(a.aligned());
-        reports.add(a.reports());
+      if (k == targetIndex) {
+        aligned.add(target);
+        continue;
+      }
+      LOG.info("aligning model {} onto model {} ({} mode, {} OT)", k, targetIndex,
+          options.mode().name().toLowerCase(java.util.Locale.ROOT),
+          options.solver().name().toLowerCase(java.util.Locale.ROOT));
+      Alignment a = align(models.get(k), target, options, samples);
+      aligned.add(a.aligned());
+      reports.add(a.reports());
+    }
+    Network fused = weightedAverage(target, aligned, w);
+    for (int round = 1; round <= refine; round++) {
+      List<Network> again = new ArrayList<>();
+      List<List<LayerReport>> roundReports = new ArrayList<>();
+      for (int k = 0; k < models.size(); k++) {
+        Alignment a = align(models.get(k), fused, options, samples);
+        again.add(a.aligned());
+        if (k != targetIndex) {
+          roundReports.add(a.reports());
+        }
+      }
+      Network next = weightedAverage(fused, again, w);
+      double change = relativeChange(fused, next);
+      LOG.info("refinement round {}: parameters moved by {} (relative)", round, String.format("%.3g", change));
+      fused = next;
+      reports = roundReports;
+      if (change < 1e-6) {
+        break;
       }
     }
-    return new Result(average(target, aligned, options.ensembleStep()), reports);
+    return new Result(fused, reports);
   }
 
-  /** {@code s P_target + (1 - s) mean(P_aligned)} for every floating-point parameter. */
-  public static Network average(Network target, List<Network> aligned, double ensembleStep) {
-    float s = (float) ensembleStep;
-    float others = (1f - s) / aligned.size();
+  static double[] modelWeights(int k, int target, double step, double[] weights) {
+    double[] w = new double[k];
+    if (weights == null) {
+      for (int i = 0; i < k; i++) {
+        w[i] = i == target ? step : (1 - step) / (k - 1);
+      }
+      return w;
+    }
+    if (weights.length != k) {
+      throw new IllegalArgumentException(weights.length + " model weights given for " + k + " models");
+    }
+    double sum = 0;
+    for (double x : weights) {
+      if (!(x >= 0)) {
+        throw new IllegalArgumentException("model weight " + x + " must be >= 0");
+      }
+      sum += x;
+    }
+    if (!(sum > 0)) {
+      throw new IllegalArgumentException("model weights " + Arrays.toString(weights) + " sum to 0");
+    }
+    for (int i = 0; i < k; i++) {
+      w[i] = weights[i] / sum;
+    }
+    return w;
+  }
+
+  /** {@code sum_k w_k P_k} for floating-point parameters; integer buffers from {@code shape}. */
+  static Network weightedAverage(Network shape, List<Network> nets, double[] w) {
     Map<String, INDArray> out = new LinkedHashMap<>();
-    for (String name : target.params().names()) {
-      INDArray t = target.param(name);
+    for (String name : shape.params().names()) {
+      INDArray t = shape.param(name);
       if (!t.dataType().isFPType()) {
         out.put(name, t);
         continue;
       }
-      INDArray sum = t.mul(s);
-      for (Network a : aligned) {
-        sum.addi(a.param(name).mul(others));
+      INDArray sum = Nd4j.zeros(t.dataType(), t.shape());
+      for (int k = 0; k < nets.size(); k++) {
+        sum.addi(nets.get(k).param(name).mul((float) w[k]));
       }
       out.put(name, sum);
     }
-    return target.withParams(StateDict.of(null, out));
+    return shape.withParams(StateDict.of(null, out));
+  }
+
+  private static double relativeChange(Network a, Network b) {
+    double diff = 0;
+    double norm = 0;
+    for (String name : a.params().names()) {
+      INDArray x = a.param(name);
+      if (x.dataType().isFPType()) {
+        diff += Math.pow(x.sub(b.param(name)).norm2Number().doubleValue(), 2);
+        norm += Math.pow(x.norm2Number().doubleValue(), 2);
+      }
+    }
+    return Math.sqrt(diff / Math.max(norm, 1e-300));
+  }
+
+  /**
+   * The vanilla baseline: the weighted parameter average without any alignment (weights as in
+   * {@link #fuse(List, int, FusionOptions, INDArray, double[], int)}); all models need the target's shapes.
+   */
+  public static Network vanillaAverage(List<Network> models, int targetIndex, double ensembleStep, double[] weights) {
+    Network target = models.get(targetIndex);
+    for (Network m : models) {
+      for (String name : target.params().names()) {
+        if (!Arrays.equals(m.param(name).shape(), target.param(name).shape())) {
+          throw new IllegalArgumentException(name + " has shape " + Arrays.toString(m.param(name).shape())
+              + " in one model but " + Arrays.toString(target.param(name).shape()) + " in the target;"
+              + " vanilla averaging needs identical shapes");
+        }
+      }
+    }
+    return weightedAverage(target, models, modelWeights(models.size(), targetIndex, ensembleStep, weights));
+  }
+
+  /** {@code s P_target + (1 - s) mean(P_aligned)} for every floating-point parameter. */
+  public static Network average(Network target, List<Network> aligned, double ensembleStep) {
+    List<Network> all = new ArrayList<>();
+    all.add(target);
+    all.addAll(aligned);
+    return weightedAverage(target, all, modelWeights(all.size(), 0, ensembleStep, null));
   }
 
   /** Aligns {@code source}'s neurons onto {@code target}'s, group by group (see class comment). */
@@ -117,15 +219,17 @@ public final class GraphFusion {
     checkCompatible(sg, tg, options);
     TransportSolver solver = OtFusion.solver(options);
     Map<Integer, INDArray> plans = new HashMap<>();
+    Map<Integer, INDArray> inPlans = new HashMap<>();
     Map<Integer, LayerReport> reports = new LinkedHashMap<>();
     for (Group g : sg.groups()) {
       if (!transported(g, options)) {
         plans.put(g.id(), null);
+        inPlans.put(g.id(), null);
       }
     }
     if (options.mode() == FusionMode.ACTIVATIONS) {
       for (GroupProblem p : activationProblems(source, target, options, samples)) {
-        solveInto(p, solver, options, plans, reports, sg);
+        solveInto(p, solver, options, plans, inPlans, reports);
       }
     } else {
       Set<Integer> pending = new TreeSet<>();
@@ -145,11 +249,12 @@ public final class GraphFusion {
         if (next == null) {
           throw new IllegalStateException("no group among " + pending + " has a producer with a solved input");
         }
-        solveInto(weightsProblem(source, target, sg, next, plans, options), solver, options, plans, reports, sg);
+        solveInto(weightsProblem(source, target, sg, next, inPlans, options), solver, options, plans, inPlans,
+            reports);
         pending.remove(next.id());
       }
     }
-    Network aligned = applyPlans(source, target, sg, plans, options.pastCorrection());
+    Network aligned = applyPlans(source, target, sg, plans, options.pastCorrection() ? inPlans : Map.of());
     List<LayerReport> ordered = new ArrayList<>();
     for (Group g : sg.groups()) {
       if (reports.containsKey(g.id())) {
@@ -250,7 +355,7 @@ public final class GraphFusion {
   }
 
   private static void solveInto(GroupProblem p, TransportSolver solver, FusionOptions options,
-      Map<Integer, INDArray> plans, Map<Integer, LayerReport> reports, NeuronGroups sg) {
+      Map<Integer, INDArray> plans, Map<Integer, INDArray> inPlans, Map<Integer, LayerReport> reports) {
     long t0 = System.nanoTime();
     INDArray cost = p.cost();
     int n = (int) cost.rows();
@@ -261,6 +366,9 @@ public final class GraphFusion {
     INDArray t = plan.plan();
     INDArray corrected = options.correction() ? t.divRowVector(t.sum(0)) : t;
     plans.put(p.group(), corrected);
+    // Input axes: a target neuron stands for the source neurons sent to it, so their outgoing
+    // weights add up (diag(1/a) T). With uniform square plans this equals the corrected plan.
+    inPlans.put(p.group(), options.correction() ? t.divColumnVector(t.sum(1).reshape(n, 1)) : t);
     double seconds = (System.nanoTime() - t0) / 1e9;
     LayerReport r = new LayerReport(p.label(), n, m, true, plan.cost(), OtFusion.entropy(t), OtFusion.density(t),
         plan.iterations(), seconds);
@@ -270,9 +378,27 @@ public final class GraphFusion {
         String.format("%.3f", seconds));
   }
 
-  /** Transports every parameter of {@code source} on each of its grouped axes. */
+  /** Transports every parameter of {@code source}: OUT axes by {@code plans}, IN axes by {@code inPlans}. */
   static Network applyPlans(Network source, Network target, NeuronGroups sg, Map<Integer, INDArray> plans,
-      boolean pastCorrection) {
+      Map<Integer, INDArray> inPlans) {
+    boolean pastCorrection = !inPlans.isEmpty();
+    Map<String, INDArray> out = transport(source, sg, plans, inPlans);
+    try {
+      return Network.of(target.graph(), StateDict.of(source.params().source(), out));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("aligned parameters do not fit the target: " + e.getMessage()
+          + (pastCorrection ? "" : "; without past correction the input axes are not aligned, so widths must match"), e);
+    }
+  }
+
+  /**
+   * The parameters of {@code source} with each OUT axis of group g transported by
+   * {@code outPlans.get(g)} ({@code P^T x}) and each IN axis by {@code inPlans.get(g)} ({@code x P},
+   * with the flatten expansion); a missing or null plan leaves the axis as it is. Integer buffers
+   * (BatchNorm's {@code num_batches_tracked}) are kept.
+   */
+  public static Map<String, INDArray> transport(Network source, NeuronGroups sg, Map<Integer, INDArray> outPlans,
+      Map<Integer, INDArray> inPlans) {
     Map<String, List<Object[]>> axes = new HashMap<>();
     for (Group g : sg.groups()) {
       for (Member m : g.members()) {
@@ -282,29 +408,21 @@ public final class GraphFusion {
     Map<String, INDArray> out = new LinkedHashMap<>();
     for (String name : source.params().names()) {
       INDArray p = source.param(name);
-      if (!p.dataType().isFPType()) {
-        out.put(name, target.param(name));
-        continue;
-      }
-      for (Object[] entry : axes.getOrDefault(name, List.of())) {
-        Member m = (Member) entry[0];
-        INDArray plan = plans.get((Integer) entry[1]);
-        if (plan == null || (m.role() == Role.IN && !pastCorrection)) {
-          continue;
+      if (p.dataType().isFPType()) {
+        for (Object[] entry : axes.getOrDefault(name, List.of())) {
+          Member m = (Member) entry[0];
+          INDArray plan = (m.role() == Role.OUT ? outPlans : inPlans).get((Integer) entry[1]);
+          if (plan == null) {
+            continue;
+          }
+          INDArray pf = plan.castTo(DataType.FLOAT);
+          p = p.rank() == 1 ? PlanAlgebra.apply(p.reshape(p.length(), 1), 0, pf, 1).reshape(pf.columns())
+              : PlanAlgebra.apply(p, m.axis(), pf, m.expansion());
         }
-        INDArray pf = plan.castTo(DataType.FLOAT);
-        p = p.rank() == 1 ? PlanAlgebra.apply(p.reshape(p.length(), 1), 0, pf, 1).reshape(pf.columns())
-            : PlanAlgebra.apply(p, m.axis(), pf, m.expansion());
-      }
-      long[] want = target.param(name).shape();
-      if (!Arrays.equals(p.shape(), want)) {
-        throw new IllegalArgumentException(name + " has shape " + Arrays.toString(p.shape())
-            + " after alignment but the target has " + Arrays.toString(want)
-            + (pastCorrection ? "" : "; without past correction the input axes are not aligned, so widths must match"));
       }
       out.put(name, p);
     }
-    return target.withParams(StateDict.of(source.params().source(), out));
+    return out;
   }
 
   private static void checkCompatible(NeuronGroups sg, NeuronGroups tg, FusionOptions o) {

@@ -1,27 +1,22 @@
 package org.otfuse.core.fusion;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.otfuse.core.model.DenseLayer;
 import org.otfuse.core.graph.Network;
 import org.otfuse.core.graph.NeuronGroups;
 import org.otfuse.core.model.MlpNet;
 import org.otfuse.core.ot.ExactOt;
-import org.otfuse.core.ot.GroundCost;
 import org.otfuse.core.ot.Sinkhorn;
 import org.otfuse.core.ot.SinkhornOptions;
-import org.otfuse.core.ot.TransportPlan;
 import org.otfuse.core.ot.TransportSolver;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Layer-wise OT fusion of MLPs (Singh and Jaggi 2020, Algorithm 1).
+ * Layer-wise OT fusion of MLPs (Singh and Jaggi 2020, Algorithm 1): the MLP view of
+ * {@link GraphFusion}, which does the work over neuron groups.
  *
  * <p>Each source model is aligned onto the target, layer by layer. For layer {@code l} with
  * source weights {@code W} (n x p) and the previous layer's (corrected) plan {@code T_{l-1}}
@@ -47,8 +42,6 @@ import org.slf4j.LoggerFactory;
  * reference does.
  */
 public final class OtFusion {
-  private static final Logger LOG = LoggerFactory.getLogger(OtFusion.class);
-
   private OtFusion() {}
 
   /** One source model put into the target's neuron order, with the plans that did it. */
@@ -102,7 +95,4 @@ public final class OtFusion {
     return t.gt(thr).castTo(DataType.DOUBLE).meanNumber().doubleValue();
   }
 
-  static String shape(INDArray x) {
-    return Arrays.toString(x.shape());
-  }
 }

@@ -95,6 +95,51 @@ public final class Graph {
     return out;
   }
 
+  /**
+   * The same graph with other channel counts: {@code outChannels} maps a Linear/Conv2d module to
+   * its new output width (modules not named keep theirs); input widths, BatchNorm features and
+   * shapes follow. Node ids are kept.
+   */
+  public Graph resized(Map<String, Integer> outChannels) {
+    Builder b = new Builder(name, shape(input().id()));
+    Map<String, String> ids = new HashMap<>();
+    ids.put(input().id(), b.input());
+    for (Node n : nodes) {
+      Op op = n.op();
+      String in = n.inputs().isEmpty() ? null : ids.get(n.inputs().get(0));
+      String id;
+      if (op instanceof Op.Input) {
+        continue;
+      } else if (op instanceof Op.Linear l) {
+        id = b.linear(in, l.module(), outChannels.getOrDefault(l.module(), l.out()), l.bias());
+      } else if (op instanceof Op.Conv2d c) {
+        id = b.conv(in, c.module(), outChannels.getOrDefault(c.module(), c.out()), c.kernel(), c.stride(),
+            c.padding(), c.bias());
+      } else if (op instanceof Op.BatchNorm bn) {
+        id = b.batchNorm(in, bn.module());
+      } else if (op instanceof Op.Relu) {
+        id = b.relu(in);
+      } else if (op instanceof Op.MaxPool2d p) {
+        id = b.maxPool(in, p.kernel(), p.stride(), p.padding());
+      } else if (op instanceof Op.AvgPool2d p) {
+        id = b.avgPool(in, p.kernel(), p.stride(), p.padding());
+      } else if (op instanceof Op.AdaptiveAvgPool2d) {
+        id = b.adaptiveAvgPool(in);
+      } else if (op instanceof Op.Flatten) {
+        id = b.flatten(in);
+      } else if (op instanceof Op.Add) {
+        id = b.add(in, ids.get(n.inputs().get(1)));
+      } else {
+        throw new IllegalStateException("unsupported op " + op);
+      }
+      if (!id.equals(n.id())) {
+        throw new IllegalStateException("resizing renamed node " + n.id() + " to " + id);
+      }
+      ids.put(n.id(), id);
+    }
+    return b.build(output);
+  }
+
   /** BatchNorm's per-channel tensors, in PyTorch's order. */
   public static final List<String> BATCHNORM_VECTORS = List.of("weight", "bias", "running_mean", "running_var");
 

@@ -183,12 +183,9 @@ public final class MlpNet {
     return forward(x, false).logProbs();
   }
 
-  /** Row-wise log-softmax, stable: {@code z - max - log(sum(exp(z - max)))}. Not modified: z. */
+  /** Row-wise log-softmax, stable. Not modified: z. */
   public static INDArray logSoftmax(INDArray z) {
-    INDArray max = z.max(true, 1);
-    INDArray shifted = z.subColumnVector(max);
-    INDArray lse = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
-    return shifted.subiColumnVector(lse);
+    return org.otfuse.core.graph.Network.logSoftmax(z);
   }
 
   /** This MLP as a graph network with the same parameter names (vector input of {@link #inputDim()}). */

@@ -102,6 +102,6 @@ class GraphPermutationInvarianceTest {
       }
       plans.put(g.id(), p);
     }
-    return GraphFusion.applyPlans(net, net, groups, plans, true);
+    return GraphFusion.applyPlans(net, net, groups, plans, plans);
   }
 }
