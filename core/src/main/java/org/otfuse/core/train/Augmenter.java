@@ -13,9 +13,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The pad value of channel c is {@code fill[c]}: what a black pixel becomes after
  * normalisation, {@code -mean_c / std_c}, because torchvision pads the raw image with zeros
- * before {@code ToTensor} and {@code Normalize}. {@link #blackLevel} recovers it from a dataset as
- * the per-channel minimum, which is exact whenever some image has a black pixel in that channel
- * (true of MNIST, Fashion-MNIST and CIFAR).
+ * before {@code ToTensor} and {@code Normalize}: {@link #fill} takes it from the dataset's
+ * normalisation, or, for a dataset without one, {@link #blackLevel} recovers it as the
+ * per-channel minimum, exact whenever some image has a black pixel in that channel.
  */
 public final class Augmenter {
   private final long[] shape;
@@ -38,6 +38,21 @@ public final class Augmenter {
     this.shape = imageShape.clone();
     this.padding = padding;
     this.fill = fill.clone();
+  }
+
+  /**
+   * The pad value per channel: the dataset's normalised zero when it knows its normalisation,
+   * else the per-channel minimum ({@link #blackLevel}).
+   */
+  public static float[] fill(org.otfuse.core.data.ImageDataset d) {
+    if (d.normalisation().isPresent() && d.normalisation().get().channels() == d.imageShape()[0]) {
+      float[] f = new float[(int) d.imageShape()[0]];
+      for (int c = 0; c < f.length; c++) {
+        f[c] = d.normalisation().get().zeroValue(c);
+      }
+      return f;
+    }
+    return blackLevel(d.features(), d.imageShape());
   }
 
   /** Per-channel minimum of {@code features} (N x C*H*W): the normalised value of black. */

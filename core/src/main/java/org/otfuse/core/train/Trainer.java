@@ -108,7 +108,7 @@ public final class Trainer {
     long stepsPerEpoch = (n + o.batchSize() - 1) / o.batchSize();
     long totalSteps = stepsPerEpoch * o.epochs();
     Augmenter augmenter = o.augmentation() == Augmentation.CROP_FLIP
-        ? new Augmenter(train.imageShape(), 4, Augmenter.blackLevel(train.features(), train.imageShape()))
+        ? new Augmenter(train.imageShape(), 4, Augmenter.fill(train))
         : null;
     for (int epoch = start; epoch < o.epochs(); epoch++) {
       long t0 = System.nanoTime();
