@@ -1,0 +1,126 @@
+package org.otfuse.core.zoo;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.otfuse.core.io.Checkpoints;
+import org.otfuse.core.io.HadoopPaths;
+import org.otfuse.core.io.Safetensors;
+import org.otfuse.core.model.MlpNet;
+import org.otfuse.core.model.MlpSpec;
+
+/**
+ * A model zoo on any Hadoop file system: {@code <dir>/<model_id>/model.safetensors} and
+ * {@code <dir>/<model_id>/meta.json}. Both files are written atomically (temporary file, rename),
+ * the checkpoint first: a model is in the zoo once its {@code meta.json} exists, so a training
+ * task killed half-way leaves no model behind, and a retried one overwrites its own files.
+ */
+public final class Zoo {
+  /** Checkpoint file name inside a model directory. */
+  public static final String CHECKPOINT = "model.safetensors";
+  /** Metadata file name inside a model directory. */
+  public static final String META = "meta.json";
+
+  private final String dir;
+
+  private Zoo(String dir) {
+    this.dir = dir;
+  }
+
+  /** The zoo rooted at {@code dir} (local path or URI); nothing is read yet. */
+  public static Zoo at(String dir) {
+    if (dir == null || dir.isBlank()) {
+      throw new IllegalArgumentException("zoo directory is empty; set otfuse.zoo.dir");
+    }
+    return new Zoo(dir);
+  }
+
+  /** The zoo's root. */
+  public String dir() {
+    return dir;
+  }
+
+  /** {@code <dir>/<modelId>}. */
+  public String modelDir(String modelId) {
+    return new Path(dir, modelId).toString();
+  }
+
+  /** {@code <dir>/<modelId>/model.safetensors}. */
+  public String checkpointPath(String modelId) {
+    return new Path(modelDir(modelId), CHECKPOINT).toString();
+  }
+
+  /** {@code <dir>/<modelId>/meta.json}. */
+  public String metaPath(String modelId) {
+    return new Path(modelDir(modelId), META).toString();
+  }
+
+  /** Whether the model is complete in the zoo (its meta.json exists). */
+  public boolean contains(String modelId) throws IOException {
+    return HadoopPaths.exists(metaPath(modelId));
+  }
+
+  /**
+   * Adds a model: checkpoint first, then meta.json (the commit marker), each atomically.
+   * Not modified: {@code net}.
+   */
+  public void write(ModelMeta meta, MlpNet net) throws IOException {
+    Safetensors.write(net.toStateDict(null), checkpointPath(meta.modelId()),
+        Map.of("otfuse_model_id", meta.modelId(), "otfuse_version", meta.otfuseVersion()));
+    HadoopPaths.writeBytes(metaPath(meta.modelId()), meta.toJson());
+  }
+
+  /** The metadata of one model; fails naming the file when it is missing or malformed. */
+  public ModelMeta meta(String modelId) throws IOException {
+    String path = metaPath(modelId);
+    if (!HadoopPaths.exists(path)) {
+      throw new FileNotFoundException(path + ": no such file; model " + modelId + " is not in the zoo " + dir);
+    }
+    ModelMeta m = ModelMeta.fromJson(HadoopPaths.readAllBytes(path), path);
+    if (!m.modelId().equals(modelId)) {
+      throw new IOException(path + ": model_id is '" + m.modelId() + "' but the directory is '" + modelId + "'");
+    }
+    return m;
+  }
+
+  /**
+   * Loads a model's checkpoint and checks it against its metadata (input width, hidden widths,
+   * classes, bias); a corrupt or mismatching file fails with its path in the message.
+   */
+  public MlpNet load(ModelMeta meta) throws IOException {
+    String path = checkpointPath(meta.modelId());
+    MlpSpec spec = new MlpSpec(meta.inputDim(), meta.hidden().stream().mapToInt(Integer::intValue).toArray(),
+        meta.numClasses(), meta.bias());
+    try {
+      return MlpNet.fromStateDict(Checkpoints.read(path), spec);
+    } catch (IllegalArgumentException e) {
+      String msg = e.getMessage() == null ? "" : e.getMessage();
+      throw new IOException(msg.contains(path) ? msg : path + ": " + msg, e);
+    }
+  }
+
+  /** Every complete model of the zoo (directories with a meta.json), sorted by id; empty if the zoo does not exist. */
+  public List<ModelMeta> list() throws IOException {
+    Path root = new Path(dir);
+    FileSystem fs = HadoopPaths.fileSystem(root);
+    List<ModelMeta> out = new ArrayList<>();
+    if (!fs.exists(root)) {
+      return out;
+    }
+    for (FileStatus st : fs.listStatus(root)) {
+      String name = st.getPath().getName();
+      if (st.isDirectory() && !name.startsWith(".") && !name.startsWith("_")
+          && fs.exists(new Path(st.getPath(), META))) {
+        out.add(meta(name));
+      }
+    }
+    out.sort(Comparator.comparing(ModelMeta::modelId));
+    return out;
+  }
+}

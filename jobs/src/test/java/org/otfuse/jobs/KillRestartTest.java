@@ -1,0 +1,73 @@
+package org.otfuse.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sweep killed (SIGKILL) in a separate JVM after its first commit, then restarted: the restart
+ * skips the committed points, removes the killed run's uncommitted output, and every point ends up
+ * in the table exactly once.
+ */
+@ExtendWith(SparkExtension.class)
+class KillRestartTest {
+  @TempDir Path tmp;
+
+  @Test
+  void killedMidRunAndRestartedWritesEveryPointOnce(SparkSession spark) throws Exception {
+    Path results = tmp.resolve("results");
+    Path conf = SweepJobTest.conf(tmp);
+    List<String> o = TestZoo.overrides("killed", results);
+    o.addAll(List.of("select.widths=[[24,12]]", "sweep.modes=[weights]", "run.commit-every=1"));
+
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> !a.startsWith("-agentlib") && !a.startsWith("-javaagent")).toList());
+    cmd.addAll(List.of("-Dspark.master=local[2]", "-Dspark.ui.enabled=false", "-cp",
+        System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(SweepJobTest.argv(conf, o)));
+    cmd.add("testing.sleep-ms=1500");
+    Process child = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("child.log").toFile()).start();
+    Path sweep = results.resolve("sweep_id=killed");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!hasParquet(sweep) && child.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    assertTrue(child.isAlive(), "the child finished before it could be killed: " + Files.readString(tmp.resolve("child.log")));
+    assertTrue(hasParquet(sweep), "no commit within 120 s: " + Files.readString(tmp.resolve("child.log")));
+    Thread.sleep(500); // into the next batch
+    child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+
+    String out = SweepJobTest.run(spark, conf, o);
+    assertTrue(out.matches("(?s).*4 points, [1-3] skipped.*"), out);
+    Dataset<Row> rows = ResultTable.readSweep(spark, results.toString(), "killed");
+    assertEquals(4, rows.select("point_id").distinct().count());
+    // 3 pairs x 5 rows + 1 triple x 6 rows
+    assertEquals(3 * 5 + 6, rows.count());
+    assertEquals(rows.count(), rows.select("point_id", "method", "model_id").distinct().count());
+    assertTrue(!Files.exists(sweep.resolve("_temporary")));
+  }
+
+  static boolean hasParquet(Path dir) throws Exception {
+    if (!Files.exists(dir)) {
+      return false;
+    }
+    try (var walk = Files.walk(dir)) {
+      return walk.anyMatch(p -> p.toString().endsWith(".parquet") && !p.toString().contains("_temporary"));
+    }
+  }
+}
