@@ -73,7 +73,7 @@ def main():
     ap.add_argument("--data-dir", required=True)
     ap.add_argument("--limit", type=int, default=10000)
     ap.add_argument("--batch-size", type=int, default=128)
-    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=-1, help="warm-up minibatches (-1: one whole epoch)")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -81,7 +81,9 @@ def main():
     x, y = load(a.data_dir, a.limit, a.arch != "mlpnet")
     m = model(a.arch, a.width)
     opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
-    epoch(m, opt, x[:a.warmup * a.batch_size], y[:a.warmup * a.batch_size], a.batch_size)
+    n = len(x) if a.warmup < 0 else min(len(x), a.warmup * a.batch_size)
+    if n > 0:
+        epoch(m, opt, x[:n], y[:n], a.batch_size)
     t0, c0 = time.perf_counter(), time.process_time()
     loss = epoch(m, opt, x, y, a.batch_size)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -412,7 +412,7 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * {@code otfuse train bench}: one timed training epoch over the first {@code --limit} images,
-   * after a short warm-up, for {@code submit/train-bench}'s comparison with PyTorch.
+   * after an untimed warm-up epoch, for {@code submit/train-bench}'s comparison with PyTorch.
    */
   @Command(name = "bench", mixinStandardHelpOptions = true,
       description = "Time one training epoch (SGD, momentum 0.9) and print images/s as JSON.")
@@ -429,7 +429,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "128", description = "minibatch size (default 128)")
     int batchSize;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "untimed warm-up minibatches (default 5)")
+    @Option(names = "--warmup", defaultValue = "-1",
+        description = "untimed warm-up minibatches before the timed epoch (default -1: one whole epoch, so that"
+            + " the JIT has compiled the loop, as in a long run)")
     int warmup;
 
     @Override
@@ -442,8 +444,9 @@ final class TrainCommand implements Callable<Integer> {
       Network init = Initialization.pytorchDefault(Architectures.build(s), 0);
       TrainOptions o = new TrainOptions(1, batchSize, OptimizerOptions.sgd(0.01, 0.9, 0), LrSchedule.constant(),
           Augmentation.NONE, 0);
-      if (warmup > 0) {
-        Trainer.train(init, d.train().head(Math.min(d.train().size(), warmup * batchSize)), o, null);
+      if (warmup != 0) {
+        int n = warmup < 0 ? d.train().size() : Math.min(d.train().size(), warmup * batchSize);
+        Trainer.train(init, d.train().head(n), o, null);
       }
       long cpu0 = processCpuNanos();
       Trainer.Result r = Trainer.train(init, d.train(), o, null);

@@ -89,12 +89,18 @@ final class FlatParams {
 
   /** The gradients in this layout, one flat array (zeros for a tensor without gradient). */
   INDArray gather(Map<String, INDArray> grads) {
-    List<INDArray> parts = new ArrayList<>(names.size());
+    // One assign per tensor into a fresh buffer: Nd4j.toFlattened is several times slower.
+    INDArray out = Nd4j.create(flat.dataType(), flat.length());
     for (int i = 0; i < names.size(); i++) {
       INDArray g = grads.get(names.get(i));
-      parts.add(g != null ? g : Nd4j.zeros(flat.dataType(), shapes.get(i)));
+      INDArray v = view(out, i);
+      if (g == null) {
+        v.assign(0);
+      } else {
+        v.assign(g.reshape(v.shape()));
+      }
     }
-    return Nd4j.toFlattened('c', parts);
+    return out;
   }
 
   /** Whether {@code other} has the same names and shapes. */

@@ -27,9 +27,18 @@ public final class Profile {
 
   static void stop(String phase, Op op, long start) {
     if (ON) {
-      NANOS.computeIfAbsent(phase + " " + op.getClass().getSimpleName(), k -> new AtomicLong())
-          .addAndGet(THREADS.getCurrentThreadCpuTime() - start);
+      stop(phase + " " + op.getClass().getSimpleName(), start);
     }
+  }
+
+  /** Adds the CPU time since {@code start} to {@code key}; returns the current CPU time. */
+  static long stop(String key, long start) {
+    if (!ON) {
+      return 0;
+    }
+    long now = THREADS.getCurrentThreadCpuTime();
+    NANOS.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(now - start);
+    return now;
   }
 
   /** Milliseconds of CPU time per "phase op", sorted by name; empty when profiling is off. */

@@ -133,23 +133,32 @@ public final class Trainer {
         if (Double.isNaN(firstLr)) {
           firstLr = lr;
         }
+        long p0 = Profile.start();
         try (MemoryWorkspace ws = Workspaces.open(WORKSPACE)) {
           INDArray x = Nd4j.pullRows(train.features(), 1, idx);
           if (augmenter != null) {
             x = augmenter.apply(x, augRng);
           }
+          p0 = Profile.stop("step batch", p0);
           Backprop.Tape tape = Backprop.forward(graph, params, x, Backprop.Mode.TRAIN);
+          p0 = Profile.start();
           Backprop.Loss loss = Backprop.crossEntropy(tape.logits(), y);
+          p0 = Profile.stop("step loss", p0);
           if (!Double.isFinite(loss.value())) {
             throw new IllegalStateException(String.format(Locale.ROOT,
                 "training diverged: loss %s at epoch %d, minibatch %d (learning rate %s); lower --lr",
                 loss.value(), epoch + 1, step - epoch * stepsPerEpoch, o.optimizer().learningRate()));
           }
           Map<String, INDArray> grads = Backprop.backward(tape, loss.gradient());
-          optimizer.step(flat, flat.gather(grads), lr);
+          p0 = Profile.start();
+          INDArray g = flat.gather(grads);
+          p0 = Profile.stop("step flatten gradients", p0);
+          optimizer.step(flat, g, lr);
+          p0 = Profile.stop("step optimizer", p0);
           lossSum += loss.value() * idx.length;
           correct += loss.correct();
         }
+        Profile.stop("step workspace close", p0);
         seen += idx.length;
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
