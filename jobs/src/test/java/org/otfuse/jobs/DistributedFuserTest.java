@@ -115,7 +115,8 @@ class DistributedFuserTest {
       double diff = local.plan().sub(block.plan()).amaxNumber().doubleValue();
       assertTrue(diff <= 1e-9, norm + ": plans differ by " + diff);
       assertEquals(local.cost(), block.cost(), 1e-9 * local.cost(), norm.toString());
-      assertEquals(local.iterations(), block.iterations(), norm.toString());
+      // Iteration counts may differ: the local solver over-relaxes its updates (core Sinkhorn),
+      // the block solver runs plain Sinkhorn steps; both stop on the same marginal tolerance.
       assertTrue(block.iterations() > 1, "iterations " + block.iterations());
     }
   }
