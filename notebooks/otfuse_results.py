@@ -264,6 +264,8 @@ def load(path=None, sweep=None, quiet=False):
 
 def display_path(path):
     """``path`` relative to the repository when inside it (so committed outputs carry no home directories)."""
+    if "://" in str(path):
+        return str(path)
     try:
         return str(Path(path).resolve().relative_to(REPO))
     except (ValueError, OSError):
