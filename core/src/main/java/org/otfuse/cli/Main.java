@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
     version = "otfuse 0.1.0",
     description = "Model fusion via optimal transport (Singh & Jaggi, NeurIPS 2020).",
     subcommands = {OtCommand.class, FuseCommand.class, EvalCommand.class, PredictCommand.class,
-        CompressCommand.class, DownloadCommand.class,
-        DemoCommand.class, TrainCommand.class, FinetuneCommand.class})
+        CompressCommand.class, DownloadCommand.class, DemoCommand.class, BenchCommand.class,
+        TrainCommand.class, FinetuneCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec

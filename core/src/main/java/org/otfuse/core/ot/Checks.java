@@ -54,7 +54,12 @@ final class Checks {
 
   /** Fails when {@code x} holds a NaN or an infinity, naming the first such entry (row-major). */
   static void requireFinite(INDArray x, String name) {
-    if (x.length() == 0 || !BooleanIndexing.or(x, Conditions.notFinite())) {
+    // fast path: one native reduction; a NaN or an infinity makes the sum non-finite
+    if (x.length() == 0 || Double.isFinite(x.sumNumber().doubleValue())) {
+      return;
+    }
+    // the sum may also overflow on huge finite entries: look for the culprit exactly
+    if (!BooleanIndexing.or(x, Conditions.notFinite())) {
       return;
     }
     INDArray flat = x.dup('c').reshape(x.length());

@@ -37,10 +37,10 @@ public final class ExactOt implements TransportSolver {
     OtProblem p = OtProblem.of(a, b, cost, false, "ExactOt");
     if (p.n() == p.m() && isUniform(p.aArray()) && isUniform(p.bArray())) {
       LOG.debug("exact OT {}x{}: square with uniform marginals, assignment solver", p.n(), p.m());
-      return assignment.solve(p.a(), p.b(), p.cost());
+      return assignment.solve(p);
     }
     LOG.debug("exact OT {}x{}: network simplex", p.n(), p.m());
-    return simplex.solve(p.a(), p.b(), p.cost());
+    return simplex.solve(p);
   }
 
   /** Whether {@code (max(x) - min(x)) <= UNIFORM_TOLERANCE * mean(x)}. */

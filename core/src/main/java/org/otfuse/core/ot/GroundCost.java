@@ -1,8 +1,10 @@
 package org.otfuse.core.ot;
 
+import java.nio.DoubleBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -11,12 +13,18 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * {@code i} of one model and neuron {@code j} of the target model, the {@code C} of the OT
  * problem, eq. (1)). Mirrors the reference implementation's {@code ground_metric.py}.
  *
- * <p>All results are new float64 ({@code DOUBLE}) arrays computed with vectorised ND4J ops; the
- * inputs, of any floating dtype, are cast to float64 first and never modified. Euclidean
- * distances come from the BLAS expansion {@code ||x||^2 + ||y||^2 - 2 x y^T}, clamped at 0 (so
- * that rounding cannot make a squared distance negative), which in float64 is accurate to about
+ * <p>All results are new float64 ({@code DOUBLE}) arrays; the inputs, of any floating dtype
+ * (float32 weights as in PyTorch), are read as float64 and never modified. The only {@code O(n m
+ * d)} work is one BLAS GEMM {@code x y^T} (float64) per row block of {@code x}; Euclidean
+ * distances come from the expansion {@code ||x||^2 + ||y||^2 - 2 x y^T}, clamped at 0 (so that
+ * rounding cannot make a squared distance negative), which in float64 is accurate to about
  * {@code 1e-16 * (||x||^2 + ||y||^2) / ||x - y||^2} relative: far below {@code 1e-6} relative
- * for distinct float32 weight rows.
+ * for distinct float32 weight rows. Norms and the elementwise finish run in plain loops
+ * (row blocks on the common fork-join pool for large costs), not in many small ND4J ops.
+ *
+ * <p><b>Memory.</b> Besides the {@code n x m} result: {@code y} in float64 ({@code m x d}) and
+ * one block of at most {@link #BLOCK_BYTES} of rows of {@code x} in float64 at a time, so a
+ * float32 {@code x} is never copied whole.
  */
 public final class GroundCost {
 
@@ -34,6 +42,17 @@ public final class GroundCost {
    *     dimensions {@code d} differ, an entry is NaN or infinite, or (cosine) a row has norm 0
    */
   public static INDArray pairwise(INDArray x, INDArray y, GroundMetric metric) {
+    return pairwise(x, y, metric, BLOCK_BYTES);
+  }
+
+  /** Bytes of float64 rows of {@code x} cast and multiplied per block (32 MiB). */
+  static final long BLOCK_BYTES = 32L << 20;
+
+  /**
+   * {@link #pairwise(INDArray, INDArray, GroundMetric)} with row blocks of {@code x} of at most
+   * {@code blockBytes} bytes in float64 (at least one row per block).
+   */
+  static INDArray pairwise(INDArray x, INDArray y, GroundMetric metric, long blockBytes) {
     Checks.requireNonNull(metric, "metric");
     Checks.requireMatrix(x, "x");
     Checks.requireMatrix(y, "y");
@@ -45,20 +64,135 @@ public final class GroundCost {
       throw new IllegalArgumentException("x has shape " + Checks.shape(x) + " and y has shape "
           + Checks.shape(y) + "; both need at least one row and one column");
     }
-    Checks.requireFinite(x, "x");
-    Checks.requireFinite(y, "y");
-    INDArray xd = x.castTo(DataType.DOUBLE);
-    INDArray yd = y.castTo(DataType.DOUBLE);
-    switch (metric) {
-      case SQEUCLIDEAN:
-        return squaredEuclidean(xd, yd);
-      case EUCLIDEAN:
-        return Transforms.sqrt(squaredEuclidean(xd, yd), false);
-      case COSINE:
-        return cosine(xd, yd);
-      default:
-        throw new AssertionError(metric);
+    if (x.size(0) * y.size(0) > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("x has shape " + Checks.shape(x) + " and y has shape "
+          + Checks.shape(y) + ": a cost of more than 2^31 entries is not supported");
     }
+    int n = (int) x.size(0);
+    int m = (int) y.size(0);
+    int d = (int) x.size(1);
+    INDArray yd = contiguousDouble(y);
+    double[] ny = rowNorms(yd, m, d, metric, y, "y", 0, false);
+    INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, n, m);
+    DoubleBuffer ob = out.data().asNioDouble();
+    int rowsPerBlock = (int) Math.max(1, Math.min(n, blockBytes / (8L * d)));
+    INDArray xs = rowsPerBlock < n && (x.isView() || x.ordering() != 'c') ? x.dup('c') : x;
+    double alpha = metric == GroundMetric.COSINE ? 1.0 : -2.0;
+    for (int r0 = 0; r0 < n; r0 += rowsPerBlock) {
+      int r1 = Math.min(n, r0 + rowsPerBlock);
+      INDArray xb = contiguousDouble(r0 == 0 && r1 == n ? xs
+          : xs.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()));
+      double[] nx = rowNorms(xb, r1 - r0, d, metric, x, "x", r0, true);
+      if (r0 == 0) {
+        requireNonZero(ny, metric, "y", 0); // after x's first rows, so x is named first
+      }
+      INDArray block = r0 == 0 && r1 == n ? out
+          : out.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());
+      // block = alpha x_b y^T: the only O(n m d) work, in BLAS
+      Nd4j.gemm(xb, yd, block, false, true, alpha, 0.0);
+      finish(ob, r0, r1, m, nx, ny, metric);
+    }
+    return out;
+  }
+
+  /** {@code x} as a contiguous row-major float64 array (itself when it already is one). */
+  private static INDArray contiguousDouble(INDArray x) {
+    if (x.isView() || x.ordering() != 'c') {
+      x = x.dup('c');
+    }
+    INDArray xd = x.dataType() == DataType.DOUBLE ? x : x.castTo(DataType.DOUBLE);
+    if (xd.isView() || xd.ordering() != 'c' || xd.data().length() != xd.length()
+        || xd.offset() != 0) {
+      xd = xd.dup('c');
+    }
+    return xd;
+  }
+
+  /**
+   * Per row: {@code ||x_i||^2} (Euclidean metrics) or {@code ||x_i||} (cosine), in plain loops
+   * over the row-major data. A non-finite result means a non-finite entry (or an overflowing
+   * norm): the original is then checked entry by entry, which names the culprit.
+   */
+  private static double[] rowNorms(INDArray xd, int rows, int d, GroundMetric metric,
+      INDArray original, String name, int firstRow, boolean checkZero) {
+    DoubleBuffer data = xd.data().asNioDouble();
+    double[] out = new double[rows];
+    boolean finite = true;
+    for (int i = 0; i < rows; i++) {
+      int base = i * d;
+      double s0 = 0;
+      double s1 = 0;
+      int k = 0;
+      for (; k + 1 < d; k += 2) {
+        double a = data.get(base + k);
+        double b = data.get(base + k + 1);
+        s0 += a * a;
+        s1 += b * b;
+      }
+      if (k < d) {
+        double a = data.get(base + k);
+        s0 += a * a;
+      }
+      double sq = s0 + s1;
+      finite &= Double.isFinite(sq);
+      out[i] = metric == GroundMetric.COSINE ? Math.sqrt(sq) : sq;
+    }
+    if (!finite) {
+      Checks.requireFinite(original, name);
+    }
+    if (checkZero) {
+      requireNonZero(out, metric, name, firstRow);
+    }
+    return out;
+  }
+
+  private static void requireNonZero(double[] norms, GroundMetric metric, String name,
+      int firstRow) {
+    if (metric != GroundMetric.COSINE) {
+      return;
+    }
+    for (int i = 0; i < norms.length; i++) {
+      if (norms[i] == 0) {
+        throw new IllegalArgumentException("row " + (firstRow + i) + " of " + name
+            + " has norm 0; the cosine distance to a zero vector is undefined");
+      }
+    }
+  }
+
+  /**
+   * Rows {@code [r0, r1)} of the cost from the GEMM result in place: {@code max(0, ||x||^2 +
+   * ||y||^2 - 2 x.y)}, its square root, or {@code max(0, 1 - x.y / (||x|| ||y||))}.
+   */
+  private static void finish(DoubleBuffer ob, int r0, int r1, int m, double[] nx, double[] ny,
+      GroundMetric metric) {
+    RowBlocks.run(r1 - r0, RowBlocks.blocks(r1 - r0, m), (blk, from, to) -> {
+      double[] row = new double[m];
+      for (int i = from; i < to; i++) {
+        int base = (r0 + i) * m;
+        ob.get(base, row);
+        double xi = nx[i];
+        switch (metric) {
+          case SQEUCLIDEAN:
+            for (int j = 0; j < m; j++) {
+              row[j] = Math.max(0.0, row[j] + xi + ny[j]);
+            }
+            break;
+          case EUCLIDEAN:
+            for (int j = 0; j < m; j++) {
+              row[j] = Math.sqrt(Math.max(0.0, row[j] + xi + ny[j]));
+            }
+            break;
+          case COSINE:
+            for (int j = 0; j < m; j++) {
+              row[j] = Math.max(0.0, 1.0 - row[j] / (xi * ny[j]));
+            }
+            break;
+          default:
+            throw new AssertionError(metric);
+        }
+        ob.put(base, row);
+      }
+    });
   }
 
   /**
@@ -135,31 +269,4 @@ public final class GroundCost {
     return stat;
   }
 
-  /** {@code ||x_i||^2 + ||y_j||^2 - 2 <x_i, y_j>}, clamped at 0; inputs float64, not modified. */
-  private static INDArray squaredEuclidean(INDArray x, INDArray y) {
-    INDArray xx = x.mul(x).sum(1);
-    INDArray yy = y.mul(y).sum(1);
-    INDArray d = x.mmul(y.transpose()).muli(-2.0);
-    d.addiColumnVector(xx.reshape(xx.length(), 1)).addiRowVector(yy.reshape(1, yy.length()));
-    return Transforms.max(d, 0.0, false);
-  }
-
-  /** {@code 1 - <x_i, y_j> / (||x_i|| ||y_j||)}, clamped at 0; inputs float64, not modified. */
-  private static INDArray cosine(INDArray x, INDArray y) {
-    INDArray nx = x.norm2(1);
-    INDArray ny = y.norm2(1);
-    requireNonZeroRows(nx, "x");
-    requireNonZeroRows(ny, "y");
-    INDArray s = x.mmul(y.transpose());
-    s.diviColumnVector(nx.reshape(nx.length(), 1)).diviRowVector(ny.reshape(1, ny.length()));
-    return Transforms.max(s.rsubi(1.0), 0.0, false);
-  }
-
-  private static void requireNonZeroRows(INDArray norms, String name) {
-    if (norms.length() > 0 && norms.minNumber().doubleValue() == 0) {
-      long row = norms.neg().argMax().getLong(0);
-      throw new IllegalArgumentException("row " + row + " of " + name
-          + " has norm 0; the cosine distance to a zero vector is undefined");
-    }
-  }
 }

@@ -2,12 +2,41 @@ package org.otfuse.core.ot;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The validated inputs of a {@link TransportSolver}: float64 views or copies of the marginals
- * (rank 1) and the cost, per the contract documented on {@link TransportSolver}.
+ * The validated inputs of a {@link TransportSolver}, per the contract documented on {@link
+ * TransportSolver}: the marginals as float64 {@code double[]} copies and rank-1 float64 arrays,
+ * the cost as a float64 matrix and, once asked for, as a row-major {@code double[n * m]} copy.
+ *
+ * <p>Validation runs in plain Java loops over the copies (or one native reduction when the cost
+ * stays in ND4J), never in many small ND4J ops: on a shared machine each native op can wait for
+ * its thread pool, which dominated small solves.
+ *
+ * <p>Internal: the arrays it hands out are its own (no copies); callers must not modify them.
  */
-record OtProblem(INDArray a, INDArray b, INDArray cost, double sumA, double sumB) {
+final class OtProblem {
+  private final INDArray a;
+  private final INDArray b;
+  private final INDArray cost;
+  private final double[] aArr;
+  private final double[] bArr;
+  private double[] costArr;
+  private INDArray costContiguous;
+  private final double sumA;
+  private final double sumB;
+
+  private OtProblem(INDArray a, INDArray b, INDArray cost, double[] aArr, double[] bArr,
+      double[] costArr, double sumA, double sumB) {
+    this.a = a;
+    this.b = b;
+    this.cost = cost;
+    this.aArr = aArr;
+    this.bArr = bArr;
+    this.costArr = costArr;
+    this.sumA = sumA;
+    this.sumB = sumB;
+  }
 
   int n() {
     return (int) cost.size(0);
@@ -17,14 +46,62 @@ record OtProblem(INDArray a, INDArray b, INDArray cost, double sumA, double sumB
     return (int) cost.size(1);
   }
 
+  /** {@code a}, rank 1, float64. */
+  INDArray a() {
+    return a;
+  }
+
+  /** {@code b}, rank 1, float64. */
+  INDArray b() {
+    return b;
+  }
+
+  /** The cost, {@code n x m}, float64 (the caller's array when it already was). */
+  INDArray cost() {
+    return cost;
+  }
+
+  double sumA() {
+    return sumA;
+  }
+
+  double sumB() {
+    return sumB;
+  }
+
   /**
-   * Validates {@code (a, b, cost)}.
+   * Validates {@code (a, b, cost)}; the cost is checked through a row-major {@code double[]} copy
+   * that {@link #costArray()} then returns.
    *
    * @param strictlyPositive whether every mass must be {@code > 0} (else {@code >= 0})
    * @param solver the solver's name, for messages
    */
   static OtProblem of(INDArray a, INDArray b, INDArray cost, boolean strictlyPositive,
       String solver) {
+    return of(a, b, cost, strictlyPositive, solver, true);
+  }
+
+  /**
+   * Validates {@code (a, b, cost)}.
+   *
+   * @param strictlyPositive whether every mass must be {@code > 0} (else {@code >= 0})
+   * @param solver the solver's name, for messages
+   * @param costArray whether to copy the cost to a {@code double[]} now (and check it there);
+   *     else it is checked with one native reduction and copied only if {@link #costArray()} is
+   *     called
+   */
+  static OtProblem of(INDArray a, INDArray b, INDArray cost, boolean strictlyPositive,
+      String solver, boolean costArray) {
+    return of(a, b, cost, strictlyPositive, solver, costArray, true);
+  }
+
+  /**
+   * Like {@link #of(INDArray, INDArray, INDArray, boolean, String, boolean)}; with {@code
+   * checkCost} false and {@code costArray} false the caller promises to check the cost's
+   * finiteness itself (e.g. in a pass it makes anyway).
+   */
+  static OtProblem of(INDArray a, INDArray b, INDArray cost, boolean strictlyPositive,
+      String solver, boolean costArray, boolean checkCost) {
     Checks.requireMatrix(cost, "cost");
     if (cost.size(0) < 1 || cost.size(1) < 1) {
       throw new IllegalArgumentException(
@@ -35,13 +112,14 @@ record OtProblem(INDArray a, INDArray b, INDArray cost, double sumA, double sumB
     }
     INDArray av = Checks.vector(a, cost.size(0), "a", "rows of cost " + Checks.shape(cost));
     INDArray bv = Checks.vector(b, cost.size(1), "b", "columns of cost " + Checks.shape(cost));
-    Checks.requireFinite(av, "a");
-    Checks.requireFinite(bv, "b");
-    Checks.requireFinite(cost, "cost");
-    requireMasses(av, "a", strictlyPositive, solver);
-    requireMasses(bv, "b", strictlyPositive, solver);
-    double sa = av.sumNumber().doubleValue();
-    double sb = bv.sumNumber().doubleValue();
+    double[] aArr = av.toDoubleVector();
+    double[] bArr = bv.toDoubleVector();
+    requireFinite(aArr, "a", av);
+    requireFinite(bArr, "b", bv);
+    requireMasses(aArr, "a", strictlyPositive, solver);
+    requireMasses(bArr, "b", strictlyPositive, solver);
+    double sa = sum(aArr);
+    double sb = sum(bArr);
     if (!(sa > 0) || !(sb > 0)) {
       throw new IllegalArgumentException(
           "marginals must have positive totals but sum(a) = " + sa + " and sum(b) = " + sb);
@@ -52,31 +130,111 @@ record OtProblem(INDArray a, INDArray b, INDArray cost, double sumA, double sumB
           + sb + " (difference " + (sa - sb) + ")");
     }
     INDArray c = cost.dataType() == DataType.DOUBLE ? cost : cost.castTo(DataType.DOUBLE);
-    return new OtProblem(av, bv, c, sa, sb);
+    double[] cArr = null;
+    if (costArray) {
+      if ((long) cost.size(0) * cost.size(1) > Integer.MAX_VALUE - 16) {
+        throw new IllegalArgumentException("cost has shape " + Checks.shape(cost)
+            + ": more than 2^31 entries is not supported");
+      }
+      cArr = toArray(c);
+      requireFinite(cArr, "cost", c);
+    } else if (checkCost) {
+      Checks.requireFinite(c, "cost");
+    }
+    return new OtProblem(av, bv, c, aArr, bArr, cArr, sa, sb);
   }
 
-  private static void requireMasses(INDArray v, String name, boolean strictlyPositive,
-      String solver) {
-    double min = v.minNumber().doubleValue();
-    if (min < 0 || (strictlyPositive && min == 0)) {
-      long idx = v.neg().argMax().getLong(0);
-      throw new IllegalArgumentException(name + "[" + idx + "] = " + v.getDouble(idx) + " but "
-          + solver + " needs every mass " + (strictlyPositive ? "> 0" : ">= 0"));
+  private static double sum(double[] x) {
+    double s = 0;
+    for (double v : x) {
+      s += v;
+    }
+    return s;
+  }
+
+  /** Fails on a NaN or infinity in {@code x}, a copy of {@code original} (named like it). */
+  private static void requireFinite(double[] x, String name, INDArray original) {
+    // v * 0 is NaN for a NaN or an infinity, else 0; four chains so that the adds pipeline
+    double acc0 = 0;
+    double acc1 = 0;
+    double acc2 = 0;
+    double acc3 = 0;
+    int k4 = x.length & ~3;
+    for (int k = 0; k < k4; k += 4) {
+      acc0 += x[k] * 0.0;
+      acc1 += x[k + 1] * 0.0;
+      acc2 += x[k + 2] * 0.0;
+      acc3 += x[k + 3] * 0.0;
+    }
+    for (int k = k4; k < x.length; k++) {
+      acc0 += x[k] * 0.0;
+    }
+    if (acc0 + acc1 + acc2 + acc3 == 0) {
+      return;
+    }
+    for (int k = 0; k < x.length; k++) {
+      if (!Double.isFinite(x[k])) {
+        throw new IllegalArgumentException(name + Checks.index(original, k) + " = " + x[k]
+            + " is not finite; " + name + " has shape " + Checks.shape(original));
+      }
     }
   }
 
-  /** The cost as a new row-major {@code double[n * m]}. */
+  private static void requireMasses(double[] v, String name, boolean strictlyPositive,
+      String solver) {
+    for (int k = 0; k < v.length; k++) {
+      if (v[k] < 0 || (strictlyPositive && v[k] == 0)) {
+        throw new IllegalArgumentException(name + "[" + k + "] = " + v[k] + " but "
+            + solver + " needs every mass " + (strictlyPositive ? "> 0" : ">= 0"));
+      }
+    }
+  }
+
+  private static double[] toArray(INDArray c) {
+    long len = c.length();
+    if (c.ordering() == 'c' && !c.isView() && c.data().length() == len && c.offset() == 0
+        && c.elementWiseStride() == 1) {
+      return c.data().asDouble();
+    }
+    return c.dup('c').data().asDouble();
+  }
+
+  /** The cost as a row-major {@code double[n * m]}; the problem's own copy, not to be modified. */
   double[] costArray() {
-    return cost.dup('c').data().asDouble();
+    if (costArr == null) {
+      costArr = toArray(cost);
+    }
+    return costArr;
   }
 
-  /** {@code a} as a new {@code double[n]}. */
+  /**
+   * The cost's float64 data, row-major, as a buffer over ND4J's own memory (no copy when the
+   * cost is already a contiguous row-major float64 array); not to be modified.
+   */
+  java.nio.DoubleBuffer costBuffer() {
+    if (costContiguous == null) {
+      INDArray c = cost;
+      if (!(c.ordering() == 'c' && !c.isView() && c.data().length() == c.length()
+          && c.offset() == 0 && c.elementWiseStride() == 1)) {
+        c = c.dup('c');
+      }
+      costContiguous = c; // keeps the memory behind the buffer alive
+    }
+    return costContiguous.data().asNioDouble();
+  }
+
+  /** {@code a}; the problem's own copy, not to be modified. */
   double[] aArray() {
-    return a.toDoubleVector();
+    return aArr;
   }
 
-  /** {@code b} as a new {@code double[m]}. */
+  /** {@code b}; the problem's own copy, not to be modified. */
   double[] bArray() {
-    return b.toDoubleVector();
+    return bArr;
+  }
+
+  /** A rank-1 float64 array holding a copy of {@code x}. */
+  static INDArray vector(double[] x) {
+    return Nd4j.createFromArray(x.clone());
   }
 }

@@ -187,4 +187,38 @@ class GroundCostTest {
         CostNormalization.LOG), "minimum -2.0", "> -1");
     assertMessage(() -> GroundCost.pairwise(x, y, null), "metric must not be null");
   }
+
+  /**
+   * Row blocks of x (forced down to 1 and 3 rows here) give the same cost as one block, for
+   * every metric, with float32 and float64 inputs and non-contiguous views.
+   */
+  @Test
+  void rowBlocksMatchOneBlock() {
+    Random rnd = new Random(9);
+    double[][] x = random(10, 7, rnd);
+    double[][] y = random(6, 7, rnd);
+    INDArray xa = Nd4j.createFromArray(x);
+    INDArray ya = Nd4j.createFromArray(y);
+    for (GroundMetric metric : GroundMetric.values()) {
+      INDArray whole = GroundCost.pairwise(xa, ya, metric);
+      DISTANCE.assertClose(Nd4j.createFromArray(direct(x, y, metric)), whole, metric + " whole");
+      for (long blockBytes : new long[] {1, 3 * 8 * 7}) {
+        DISTANCE.assertClose(whole, GroundCost.pairwise(xa, ya, metric, blockBytes),
+            metric + " blocks of " + blockBytes + " bytes");
+        INDArray xf = xa.castTo(DataType.FLOAT);
+        INDArray yf = ya.castTo(DataType.FLOAT);
+        DISTANCE.assertClose(GroundCost.pairwise(xf, yf, metric),
+            GroundCost.pairwise(xf, yf, metric, blockBytes), metric + " float32");
+      }
+      // a transposed (column-major) view and a row slice as inputs
+      INDArray xt = xa.transpose().dup('c').transpose();
+      DISTANCE.assertClose(whole, GroundCost.pairwise(xt, ya, metric, 8 * 7 * 4),
+          metric + " f-order input");
+      INDArray slice = xa.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 7),
+          org.nd4j.linalg.indexing.NDArrayIndex.all());
+      DISTANCE.assertClose(whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 7),
+          org.nd4j.linalg.indexing.NDArrayIndex.all()), GroundCost.pairwise(slice, ya, metric, 16),
+          metric + " row slice");
+    }
+  }
 }

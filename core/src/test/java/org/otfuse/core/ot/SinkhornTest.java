@@ -178,4 +178,96 @@ class SinkhornTest {
         org.nd4j.linalg.indexing.NDArrayIndex.all()), Nd4j.ones(DataType.DOUBLE, 2, 2)),
         "same total", "sum(a) = 1.0", "sum(b) = 1.5");
   }
+
+  /** Squared distances on a line, scaled: a cost whose kernel and scalings need stabilising. */
+  private static INDArray lineCost(int n, int m, double scale, Random rnd) {
+    double[][] c = new double[n][m];
+    double[] x = new double[n];
+    double[] y = new double[m];
+    for (int i = 0; i < n; i++) {
+      x[i] = rnd.nextDouble();
+    }
+    for (int j = 0; j < m; j++) {
+      y[j] = rnd.nextDouble();
+    }
+    // a column far from every row (its nearest row at 1): C >= 20 * 3.9^2 = 304 = 152 reg, so
+    // its kernel column is below e^-152 and its scaling above 1e50 (absorbed)
+    x[0] = 1;
+    y[m - 1] = 4.9;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < m; j++) {
+        c[i][j] = scale * (x[i] - y[j]) * (x[i] - y[j]);
+      }
+    }
+    return OtTestSupport.matrix(c);
+  }
+
+  /**
+   * Epsilon scaling with absorptions in the kernel form, the same problem forced into the log
+   * domain at the first absorption, and a warm-started run all reach the same plan, without NaN,
+   * although the Gibbs kernel exp(-C / reg) spans more than 100 orders of magnitude.
+   */
+  @Test
+  void kernelFormAbsorptionsAndLogDomainAgree() {
+    Random rnd = new Random(8);
+    int n = 40;
+    int m = 30;
+    INDArray c = lineCost(n, m, 20, rnd); // C up to 480
+    INDArray a = OtTestSupport.masses(OtTestSupport.counts(n, 3 * n, rnd));
+    double reg = 2.0;
+    assertTrue(Transforms.exp(c.div(-reg), true).minNumber().doubleValue() < 1e-100,
+        "the Gibbs kernel spans more than 100 orders of magnitude");
+    SinkhornOptions opts = new SinkhornOptions(reg, 1e-11, 20_000);
+    TransportPlan scaled = new Sinkhorn(opts).solve(a, uniform(m), c);
+    Sinkhorn.Stats ss = Sinkhorn.LAST_STATS.get();
+    assertTrue(ss.stages() > 1 && !ss.logDomain(), ss.toString());
+    // from zero potentials (a "warm" start, so no epsilon scaling): the scalings drift out of
+    // range and are absorbed
+    TransportPlan kernel = new Sinkhorn(opts).solve(a, uniform(m), c,
+        Nd4j.zeros(DataType.DOUBLE, n), Nd4j.zeros(DataType.DOUBLE, m));
+    Sinkhorn.Stats ks = Sinkhorn.LAST_STATS.get();
+    assertTrue(ks.stages() == 1 && ks.absorptions() > 0 && !ks.logDomain(), ks.toString());
+    Tolerance.relative(1e-9).assertClose(scaled.cost(), kernel.cost(), "with vs without scaling");
+    TransportPlan log = new Sinkhorn(opts, 0).solve(a, uniform(m), c,
+        Nd4j.zeros(DataType.DOUBLE, n), Nd4j.zeros(DataType.DOUBLE, m));
+    Sinkhorn.Stats ls = Sinkhorn.LAST_STATS.get();
+    assertTrue(ls.logDomain(), ls.toString());
+    Tolerance.relative(1e-9).assertClose(log.cost(), kernel.cost(), "kernel vs log domain");
+    Tolerance.absolute(1e-10).assertClose(log.plan(), kernel.plan(), "plans");
+    for (TransportPlan p : new TransportPlan[] {kernel, log}) {
+      assertTrue(p.marginalError() <= 1e-11, "marginal error " + p.marginalError());
+      assertTrue(!p.plan().isNaN().any(), "NaN in the plan");
+      INDArray logPlan = c.neg().addiColumnVector(p.rowPotential().reshape(n, 1))
+          .addiRowVector(p.colPotential().reshape(1, m)).divi(reg);
+      new Tolerance(1e-300, 1e-9).assertClose(Transforms.exp(logPlan, false), p.plan(),
+          "plan vs potentials");
+    }
+    // the next point of a sweep (costs perturbed by 1%) warm-started from this one
+    INDArray c2 = c.mul(1.01);
+    TransportPlan cold = new Sinkhorn(opts).solve(a, uniform(m), c2);
+    TransportPlan warm = new Sinkhorn(opts).solve(a, uniform(m), c2, kernel.rowPotential(),
+        kernel.colPotential());
+    Tolerance.relative(1e-9).assertClose(cold.cost(), warm.cost(), "warm vs cold");
+    assertTrue(warm.iterations() < cold.iterations(),
+        "warm " + warm.iterations() + " vs cold " + cold.iterations() + " iterations");
+  }
+
+  /**
+   * Over-relaxed updates kick in on a well-conditioned problem and converge to the same plan as
+   * plain Sinkhorn (here: the log-domain solver, which never over-relaxes) at a tight tolerance.
+   */
+  @Test
+  void overRelaxationReachesThePlainFixedPoint() {
+    SharedCase sc = sharedCases().get(3);
+    SinkhornOptions opts = new SinkhornOptions(sc.sinkhornReg(), 1e-13, 1000);
+    TransportPlan fast = new Sinkhorn(opts).solve(sc.a(), sc.b(), sc.cost());
+    Sinkhorn.Stats st = Sinkhorn.LAST_STATS.get();
+    assertTrue(st.omega() > 1 && !st.logDomain(), st.toString());
+    OtProblem p = OtProblem.of(sc.a(), sc.b(), sc.cost(), true, "test");
+    TransportPlan plain = Sinkhorn.logDomain(p, sc.sinkhornReg(), 1e-13, 1000, 0,
+        Nd4j.zeros(DataType.DOUBLE, sc.n()), Nd4j.zeros(DataType.DOUBLE, sc.m()), true).plan();
+    Tolerance.relative(1e-10).assertClose(plain.cost(), fast.cost(), "cost");
+    Tolerance.absolute(1e-13).assertClose(plain.plan(), fast.plan(), "plan");
+    assertTrue(fast.marginalError() <= 1e-13, "marginal error " + fast.marginalError());
+  }
 }

@@ -1,0 +1,99 @@
+package org.otfuse.core.sweep;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.otfuse.core.data.DatasetName;
+import org.otfuse.core.sweep.ResultSchema.Column;
+import org.otfuse.core.zoo.SyntheticImages;
+import org.otfuse.core.zoo.Zoo;
+import org.otfuse.core.zoo.ZooModelSpec;
+import org.otfuse.core.zoo.ZooSplit;
+import org.otfuse.core.zoo.ZooTrainer;
+
+/** One point in pure Java: the rows, their settings and statistics, and the failure paths. */
+class PointRunnerTest {
+  @TempDir static Path dir;
+  static Zoo zoo;
+  static List<SweepPoint> points;
+
+  @BeforeAll
+  static void zooAndPoints() throws IOException {
+    String data = dir.resolve("data/fashion-mnist").toString();
+    SyntheticImages.write(data, 1500, 300, 5);
+    zoo = Zoo.at(dir.resolve("zoo").toString());
+    for (int seed = 0; seed < 3; seed++) {
+      ZooTrainer.train(new ZooModelSpec(DatasetName.FASHION_MNIST, List.of(20, 10), true, seed, ZooSplit.FULL, 1, 32,
+          0.05, 0.5, 0), data, zoo);
+    }
+    SweepConfig c = SweepConfig.from(OtfuseConfig.load(null, List.of("sweep-id=unit", "sweep.group-sizes=[3]",
+        "sweep.modes=[activations]", "sweep.activations.samples=50", "sweep.finetune-epochs=[1]",
+        "sweep.finetune.train-limit=300", "compression.width-factors=[0.5]", "compression.finetune-epochs=0")));
+    points = SweepPlanner.plan(c, zoo.list(), true, true);
+  }
+
+  static PointRunner.Env env(String modelsOut) {
+    return new PointRunner.Env(zoo.dir(), dir.resolve("data").toString(), modelsOut, 4, 0, "test", null, "task",
+        PointRunner.LOCAL);
+  }
+
+  @Test
+  void fusionPointRows() throws IOException {
+    SweepPoint p = points.get(0);
+    assertEquals(PointKind.FUSION, p.kind());
+    String out = dir.resolve("models").toString();
+    List<ResultRow> rows = PointRunner.run(p, env(out));
+    List<Object> methods = new ArrayList<>();
+    rows.forEach(r -> methods.add(r.get(Column.METHOD)));
+    assertEquals(List.of("parent", "parent", "parent", "ensemble", "vanilla", "ot", "ot_finetuned"), methods);
+    for (ResultRow r : rows) {
+      assertEquals("ok", r.get(Column.STATUS));
+      assertEquals(p.pointId(), r.get(Column.POINT_ID));
+      assertEquals("activations", r.get(Column.MODE));
+      assertEquals(1.0 / 3, (Double) r.get(Column.ENSEMBLE_STEP), 1e-12);
+      assertTrue((Double) r.get(Column.ACCURACY) >= 0 && (Double) r.get(Column.ACCURACY) <= 100);
+      assertEquals(300, r.get(Column.N_TEST));
+      assertTrue((Double) r.get(Column.TIME_TOTAL_S) >= (Double) r.get(Column.TIME_LOAD_S));
+    }
+    ResultRow ot = rows.get(5);
+    assertEquals(List.of("fc1", "fc2"), ot.get(Column.OT_LAYERS));
+    assertEquals(2, ((List<?>) ot.get(Column.OT_COST)).size());
+    assertTrue(Files.exists(dir.resolve("models").resolve(p.pointId()).resolve("ot.safetensors")));
+    assertTrue(PointRunner.summary(rows).startsWith("parent "), PointRunner.summary(rows));
+  }
+
+  @Test
+  void compressionPointRows() throws IOException {
+    SweepPoint p = points.stream().filter(x -> x.kind() == PointKind.COMPRESSION).findFirst().orElseThrow();
+    List<ResultRow> rows = PointRunner.run(p, env(null));
+    assertEquals(List.of("parent", "compress_ot", "compress_magnitude"),
+        rows.stream().map(r -> r.get(Column.METHOD)).toList());
+    assertEquals("10x5", rows.get(1).get(Column.RESULT_WIDTHS));
+    assertEquals(0.5, rows.get(1).get(Column.WIDTH_FACTOR));
+  }
+
+  @Test
+  void missingModelIsDeterministicAndBecomesOneFailedRow() {
+    SweepPoint p = points.get(0);
+    SweepPoint gone = new SweepPoint(p.sweepId(), p.pointId(), p.index(), p.kind(), p.dataset(),
+        List.of(p.modelIds().get(0), "no-such-model", p.modelIds().get(2)), p.targetIndex(), p.fusion(),
+        p.finetuneEpochs(), p.finetune(), p.widthFactor(), p.compressionMethods());
+    IOException e = assertThrows(IOException.class, () -> PointRunner.run(gone, env(null)));
+    assertTrue(PointRunner.isDeterministic(e));
+    assertTrue(e.getMessage().contains("no-such-model"), e.getMessage());
+    ResultRow failed = PointRunner.failedRow(gone, e, env(null));
+    assertEquals("failed", failed.get(Column.STATUS));
+    assertEquals("point", failed.get(Column.METHOD));
+    assertTrue(((String) failed.get(Column.ERROR)).contains("meta.json"));
+    assertTrue(!PointRunner.isDeterministic(new IllegalStateException("transient")));
+  }
+}

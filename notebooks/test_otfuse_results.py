@@ -1,0 +1,86 @@
+"""Tests of otfuse_results: the schema check fails loudly, naming the column.
+
+  /usr/bin/python3 -m unittest discover -s notebooks -p 'test_*.py'
+
+The tests that read Parquet need results of a real sweep (OTFUSE_TEST_RESULTS=<results root>, as
+.ci/run sets after its tiny sweep) and the jobs' classpath; without them they are skipped. They
+rewrite those rows with a column dropped, retyped, or another schema_version, through the same
+SparkSession, and check that load() refuses them.
+"""
+
+import os
+import shutil
+import tempfile
+import unittest
+
+import otfuse_results as R
+
+
+class CheckSchemaTest(unittest.TestCase):
+    def test_accepts_the_required_columns(self):
+        R.check_schema(dict(R.REQUIRED_COLUMNS, extra_column="string"), "here")
+
+    def test_names_a_missing_column(self):
+        cols = dict(R.REQUIRED_COLUMNS)
+        del cols["accuracy"]
+        with self.assertRaisesRegex(R.SchemaError, r"here: column 'accuracy' \(double\) is missing"):
+            R.check_schema(cols, "here")
+
+    def test_names_a_retyped_column(self):
+        cols = dict(R.REQUIRED_COLUMNS, group_size="string")
+        with self.assertRaisesRegex(R.SchemaError, "column 'group_size' has type string but the notebooks expect int"):
+            R.check_schema(cols, "here")
+
+
+@unittest.skipUnless(os.environ.get("OTFUSE_TEST_RESULTS"), "set OTFUSE_TEST_RESULTS to a sweep's results root")
+class LoadTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        import jpype
+
+        cls.results = os.environ["OTFUSE_TEST_RESULTS"]
+        cls.tmp = tempfile.mkdtemp(prefix="otfuse-nb-test-")
+        cls.spark = R.spark()  # starts the JVM
+        cls.functions = jpype.JClass("org.apache.spark.sql.functions")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def rewrite(self, name, change):
+        """The results with ``change`` applied to the Spark DataFrame, written under tmp/name."""
+        df = self.spark.read().parquet(self.results)
+        out = os.path.join(self.tmp, name)
+        change(df).write().partitionBy("sweep_id").parquet(out)
+        return out
+
+    def test_reads_the_sweep(self):
+        df = R.load(self.results, quiet=True)
+        self.assertTrue(len(df) > 0)
+        self.assertEqual({1}, set(df["schema_version"]))
+        self.assertTrue(set(R.REQUIRED_COLUMNS) <= set(df.columns))
+
+    def test_a_dropped_column_fails_naming_it(self):
+        path = self.rewrite("dropped", lambda df: df.drop("accuracy"))
+        with self.assertRaisesRegex(R.SchemaError, "column 'accuracy' \\(double\\) is missing"):
+            R.load(path, quiet=True)
+
+    def test_a_retyped_column_fails_naming_it(self):
+        path = self.rewrite("retyped", lambda df: df.withColumn("group_size", self.functions.col("group_size").cast("string")))
+        with self.assertRaisesRegex(R.SchemaError, "column 'group_size' has type string"):
+            R.load(path, quiet=True)
+
+    def test_another_schema_version_fails(self):
+        path = self.rewrite("v2", lambda df: df.withColumn("schema_version", self.functions.lit(2).cast("int")))
+        with self.assertRaisesRegex(R.SchemaError, "schema_version \\[2\\]"):
+            R.load(path, quiet=True)
+
+    def test_an_empty_directory_says_there_are_no_results(self):
+        empty = os.path.join(self.tmp, "empty")
+        os.makedirs(empty)
+        with self.assertRaisesRegex(R.NoResultsError, "no result rows under"):
+            R.load(empty, quiet=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
