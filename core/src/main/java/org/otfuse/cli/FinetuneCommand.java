@@ -17,7 +17,7 @@ import org.otfuse.core.graph.ArchSpec;
 import org.otfuse.core.graph.Network;
 import org.otfuse.core.train.BatchNormRecalibration;
 import org.otfuse.core.train.Evaluator;
-import org.otfuse.core.train.ModelMeta;
+import org.otfuse.core.train.TrainMeta;
 import org.otfuse.core.train.RunDirectory;
 import org.otfuse.core.train.TrainOptions;
 import org.otfuse.core.train.Trainer;
@@ -151,7 +151,7 @@ final class FinetuneCommand implements Callable<Integer> {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     result.put("seconds", seconds);
-    ObjectNode extra = o == null ? ModelMeta.object() : TrainCommand.extras(d, o, history, seconds);
+    ObjectNode extra = o == null ? TrainMeta.object() : TrainCommand.extras(d, o, history, seconds);
     ArrayNode from = extra.putArray("finetuned_from");
     models.forEach(from::add);
     extra.put("fuse", how);
@@ -165,7 +165,7 @@ final class FinetuneCommand implements Callable<Integer> {
       extra.put("accuracy_before_bn_recalibrated", (Double) result.get("accuracy_before_bn_recalibrated"));
     }
     ArchSpec s = specOf(end, d);
-    new RunDirectory(out, "").finish(end, new ModelMeta(s, d.name(), d.split().name(), seed, epochs,
+    new RunDirectory(out, "").finish(end, new TrainMeta(s, d.name(), d.split().name(), seed, epochs,
         after.accuracy(), after.loss(), extra));
     PrintWriter pw = spec.commandLine().getOut();
     if (json) {
@@ -186,9 +186,9 @@ final class FinetuneCommand implements Callable<Integer> {
 
   /** The architecture record for meta.json: from the first model's meta.json, else from the flags. */
   private ArchSpec specOf(Network net, TrainCommand.Loaded d) throws java.io.IOException {
-    String meta = new org.apache.hadoop.fs.Path(models.get(0), ModelMeta.FILE).toString();
+    String meta = new org.apache.hadoop.fs.Path(models.get(0), TrainMeta.FILE).toString();
     if (org.otfuse.core.io.HadoopPaths.exists(meta)) {
-      return ModelMeta.read(meta).arch();
+      return TrainMeta.read(meta).arch();
     }
     return arch.spec(net.numClasses(), d.train().imageShape());
   }

@@ -24,7 +24,7 @@ import org.otfuse.core.train.Augmentation;
 import org.otfuse.core.train.EpochStats;
 import org.otfuse.core.train.Evaluator;
 import org.otfuse.core.train.LrSchedule;
-import org.otfuse.core.train.ModelMeta;
+import org.otfuse.core.train.TrainMeta;
 import org.otfuse.core.train.OptimizerKind;
 import org.otfuse.core.train.OptimizerOptions;
 import org.otfuse.core.train.RunDirectory;
@@ -86,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
     RunDirectory dir = new RunDirectory(out, fingerprint);
     PrintWriter pw = spec.commandLine().getOut();
     if (dir.finished() && dir.latest().map(st -> st.epochsDone() == o.epochs()).orElse(false)) {
-      ModelMeta m = ModelMeta.read(dir.metaPath());
+      TrainMeta m = TrainMeta.read(dir.metaPath());
       pw.printf(Locale.ROOT, "%s already holds this finished run: test accuracy %.2f%%, loss %.4f%n", out,
           m.accuracy(), m.loss());
       pw.flush();
@@ -98,7 +98,7 @@ final class TrainCommand implements Callable<Integer> {
     double seconds = (System.nanoTime() - t0) / 1e9;
     ObjectNode extra = extras(d, o, r.history(), seconds);
     extra.put("init", "pytorch-default(seed=" + seed + ")");
-    dir.finish(r.network(), new ModelMeta(s, d.name(), d.split().name(), seed, o.epochs(), m.accuracy(), m.loss(),
+    dir.finish(r.network(), new TrainMeta(s, d.name(), d.split().name(), seed, o.epochs(), m.accuracy(), m.loss(),
         extra));
     report(pw, json, out, s, d, o.epochs(), m, r.history(), seconds);
     return 0;
@@ -111,7 +111,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   static ObjectNode extras(Loaded d, TrainOptions o, List<EpochStats> history, double seconds) {
-    ObjectNode extra = ModelMeta.object();
+    ObjectNode extra = TrainMeta.object();
     extra.put("split_seed", d.splitSeed());
     extra.put("train_images", d.train().size());
     extra.put("test_images", d.test().size());
@@ -296,13 +296,13 @@ final class TrainCommand implements Callable<Integer> {
    */
   static Network loadModel(String path, ArchOptions arch, int classes, long[] inputShape) throws IOException {
     String dir = path;
-    if (path.endsWith(ModelMeta.FILE)) {
+    if (path.endsWith(TrainMeta.FILE)) {
       dir = new org.apache.hadoop.fs.Path(path).getParent().toString();
     }
-    String meta = new org.apache.hadoop.fs.Path(dir, ModelMeta.FILE).toString();
-    String model = new org.apache.hadoop.fs.Path(dir, ModelMeta.MODEL).toString();
+    String meta = new org.apache.hadoop.fs.Path(dir, TrainMeta.FILE).toString();
+    String model = new org.apache.hadoop.fs.Path(dir, TrainMeta.MODEL).toString();
     if (!path.endsWith(".safetensors") && HadoopPaths.exists(meta)) {
-      ModelMeta m = ModelMeta.read(meta);
+      TrainMeta m = TrainMeta.read(meta);
       if (!Arrays.equals(m.arch().inputShape(), inputShape)) {
         throw new IllegalArgumentException(meta + " says input_shape " + Arrays.toString(m.arch().inputShape())
             + " but the data has " + Arrays.toString(inputShape) + " (check --pad)");
@@ -318,9 +318,9 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Without --pad, pads the data to the input size in {@code model}'s meta.json (if it has one). */
   static void padLikeModel(DataOptions data, String model) throws IOException {
-    String meta = new org.apache.hadoop.fs.Path(model, ModelMeta.FILE).toString();
+    String meta = new org.apache.hadoop.fs.Path(model, TrainMeta.FILE).toString();
     if (data.pad == null && !model.endsWith(".safetensors") && HadoopPaths.exists(meta)) {
-      long[] s = ModelMeta.read(meta).arch().inputShape();
+      long[] s = TrainMeta.read(meta).arch().inputShape();
       if (s.length == 3) {
         data.pad = (int) s[1];
       }

@@ -57,11 +57,11 @@ public final class RunDirectory implements Checkpointer {
   }
 
   public String modelPath() {
-    return new Path(dir, ModelMeta.MODEL).toString();
+    return new Path(dir, TrainMeta.MODEL).toString();
   }
 
   public String metaPath() {
-    return new Path(dir, ModelMeta.FILE).toString();
+    return new Path(dir, TrainMeta.FILE).toString();
   }
 
   /** Whether the finished model and its meta.json are there. */
@@ -119,7 +119,7 @@ public final class RunDirectory implements Checkpointer {
   }
 
   /** Writes {@code model.safetensors}, then {@code meta.json}. */
-  public void finish(Network net, ModelMeta meta) throws IOException {
+  public void finish(Network net, TrainMeta meta) throws IOException {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("otfuse.arch", meta.arch().toString());
     m.put("otfuse.dataset", meta.dataset());

@@ -11,7 +11,7 @@
  *       resume ({@link org.otfuse.core.train.RunDirectory}).
  *   <li>{@link org.otfuse.core.train.Backprop}: forward in training mode and the backward pass,
  *       per op on ND4J (gradient-checked in float64).
- *   <li>{@link org.otfuse.core.train.ModelMeta}: the meta.json that makes a model directory
+ *   <li>{@link org.otfuse.core.train.TrainMeta}: the meta.json that makes a model directory
  *       self-describing; {@link org.otfuse.core.train.Evaluator}: accuracy, per-class accuracy,
  *       (weighted) prediction ensembles; {@link org.otfuse.core.train.BatchNormRecalibration};
  *       {@link org.otfuse.core.train.SkillTransfer}.

@@ -152,10 +152,10 @@ class TrainerTest {
     ArchSpec spec = new ArchSpec("mlp", 1.0, true, false, 4, new long[] {1, 8, 8}, new int[] {16});
     Network net = Initialization.pytorchDefault(Architectures.build(spec), 1);
     RunDirectory dir = new RunDirectory(tmp.toString(), "fp");
-    com.fasterxml.jackson.databind.node.ObjectNode extra = ModelMeta.object();
+    com.fasterxml.jackson.databind.node.ObjectNode extra = TrainMeta.object();
     extra.put("optimizer", "sgd");
-    dir.finish(net, new ModelMeta(spec, "tiny", "iid:2:0", 7, 3, 55.5, 1.25, extra));
-    ModelMeta back = ModelMeta.read(dir.metaPath());
+    dir.finish(net, new TrainMeta(spec, "tiny", "iid:2:0", 7, 3, 55.5, 1.25, extra));
+    TrainMeta back = TrainMeta.read(dir.metaPath());
     assertEquals(spec.toString(), back.arch().toString());
     assertEquals("iid:2:0", back.split());
     assertEquals(7, back.seed());

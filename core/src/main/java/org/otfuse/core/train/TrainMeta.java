@@ -19,12 +19,16 @@ import org.otfuse.core.io.HadoopPaths;
  * history, timings, BatchNorm-recalibrated accuracy, what a fine-tuned model started from) is in
  * {@link #extra}, a JSON object kept as it is.
  *
+ * <p>Not the Spark zoo's {@code org.otfuse.core.zoo.ModelMeta} (MLP-only keys {@code architecture,
+ * input_dim, hidden, test_accuracy, ...} under {@code <zoo>/<model_id>/}): this one describes any
+ * graph network (width, BatchNorm, input shape). Merging the two is an open item.
+ *
  * @param split canonical split name ({@code full}, {@code iid:2:0}, ...)
  * @param accuracy test accuracy in percent after the last epoch
  * @param loss test mean negative log-likelihood after the last epoch
  * @param extra further keys (not null; copied)
  */
-public record ModelMeta(ArchSpec arch, String dataset, String split, long seed, int epochs, double accuracy,
+public record TrainMeta(ArchSpec arch, String dataset, String split, long seed, int epochs, double accuracy,
     double loss, ObjectNode extra) {
   private static final JsonMapper JSON = new JsonMapper();
   /** File name of the metadata in a model directory. */
@@ -32,7 +36,7 @@ public record ModelMeta(ArchSpec arch, String dataset, String split, long seed, 
   /** File name of the parameters in a model directory. */
   public static final String MODEL = "model.safetensors";
 
-  public ModelMeta {
+  public TrainMeta {
     extra = extra == null ? JSON.createObjectNode() : extra.deepCopy();
   }
 
@@ -48,7 +52,7 @@ public record ModelMeta(ArchSpec arch, String dataset, String split, long seed, 
 
   /** The otfuse version in the jar's manifest, or the build's version when run from classes. */
   public static String otfuseVersion() {
-    String v = ModelMeta.class.getPackage().getImplementationVersion();
+    String v = TrainMeta.class.getPackage().getImplementationVersion();
     return v == null ? "0.1.0-SNAPSHOT" : v;
   }
 
@@ -95,7 +99,7 @@ public record ModelMeta(ArchSpec arch, String dataset, String split, long seed, 
   }
 
   /** Reads {@code path} (a meta.json); fails naming the file and the missing or malformed key. */
-  public static ModelMeta read(String path) throws IOException {
+  public static TrainMeta read(String path) throws IOException {
     JsonNode o;
     try {
       o = JSON.readTree(HadoopPaths.readAllBytes(path));
@@ -125,7 +129,7 @@ public record ModelMeta(ArchSpec arch, String dataset, String split, long seed, 
         "split", "seed", "epochs", "accuracy", "loss", "otfuse_version")) {
       extra.remove(k);
     }
-    return new ModelMeta(arch, req(o, "dataset", path).asText(), req(o, "split", path).asText(),
+    return new TrainMeta(arch, req(o, "dataset", path).asText(), req(o, "split", path).asText(),
         req(o, "seed", path).asLong(), req(o, "epochs", path).asInt(), req(o, "accuracy", path).asDouble(),
         req(o, "loss", path).asDouble(), extra);
   }
