@@ -10,9 +10,7 @@ import java.util.Set;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -162,13 +160,13 @@ public final class Network {
       return Transforms.relu(x, true);
     }
     if (op instanceof Op.MaxPool2d p) {
-      return Nd4j.cnn().maxPooling2d(x, pooling(p.kernel(), p.stride(), p.padding(), Pooling2D.Pooling2DType.MAX));
+      return Pooling.forward(Pooling.Kind.MAX, x, p.kernel(), p.stride(), p.padding());
     }
     if (op instanceof Op.AvgPool2d p) {
       if (p.kernel() == 1 && p.stride() == 1 && p.padding() == 0) {
         return x;
       }
-      return Nd4j.cnn().avgPooling2d(x, pooling(p.kernel(), p.stride(), p.padding(), Pooling2D.Pooling2DType.AVG));
+      return Pooling.forward(Pooling.Kind.AVG, x, p.kernel(), p.stride(), p.padding());
     }
     if (op instanceof Op.AdaptiveAvgPool2d) {
       return x.mean(true, 2, 3);
@@ -180,11 +178,6 @@ public final class Network {
       return x.add(values.get(node.inputs().get(1)));
     }
     throw new IllegalStateException("unsupported op " + op);
-  }
-
-  private static Pooling2DConfig pooling(int k, int s, int p, Pooling2D.Pooling2DType type) {
-    return Pooling2DConfig.builder().kH(k).kW(k).sH(s).sW(s).pH(p).pW(p).isNHWC(false).type(type)
-        .divisor(Pooling2D.Divisor.INCLUDE_PADDING).build();
   }
 
   private INDArray batchNorm(INDArray x, Op.BatchNorm b) {

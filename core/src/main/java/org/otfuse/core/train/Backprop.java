@@ -14,6 +14,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.otfuse.core.graph.Graph;
 import org.otfuse.core.graph.Node;
 import org.otfuse.core.graph.Op;
+import org.otfuse.core.graph.Pooling;
 
 /**
  * Forward pass in training or inference mode over a {@link Graph} and a mutable parameter map,
@@ -136,14 +137,14 @@ public final class Backprop {
     }
     if (op instanceof Op.MaxPool2d m) {
       t.inputs.put(node.id(), x);
-      return pool("maxpool2d", x, m.kernel(), m.stride(), m.padding(), outShape(t.graph, node, x));
+      return Pooling.forward(Pooling.Kind.MAX, x, m.kernel(), m.stride(), m.padding());
     }
     if (op instanceof Op.AvgPool2d m) {
       if (identityPool(m)) {
         return x;
       }
       t.inputs.put(node.id(), x);
-      return pool("avgpool2d", x, m.kernel(), m.stride(), m.padding(), outShape(t.graph, node, x));
+      return Pooling.forward(Pooling.Kind.AVG, x, m.kernel(), m.stride(), m.padding());
     }
     if (op instanceof Op.AdaptiveAvgPool2d) {
       t.inputShapes.put(node.id(), x.shape());
@@ -213,10 +214,10 @@ public final class Backprop {
         accumulate(dOut, node.inputs().get(0), dy.mul(Transforms.step(y, false)));
       } else if (op instanceof Op.MaxPool2d m) {
         accumulate(dOut, node.inputs().get(0),
-            poolBackward("maxpool2d_bp", t.inputs.get(node.id()), dy, m.kernel(), m.stride(), m.padding()));
+            Pooling.backward(Pooling.Kind.MAX, t.inputs.get(node.id()), dy, m.kernel(), m.stride(), m.padding()));
       } else if (op instanceof Op.AvgPool2d m) {
         INDArray dx = identityPool(m) ? dy
-            : poolBackward("avgpool2d_bp", t.inputs.get(node.id()), dy, m.kernel(), m.stride(), m.padding());
+            : Pooling.backward(Pooling.Kind.AVG, t.inputs.get(node.id()), dy, m.kernel(), m.stride(), m.padding());
         accumulate(dOut, node.inputs().get(0), dx);
       } else if (op instanceof Op.AdaptiveAvgPool2d) {
         long[] s = t.inputShapes.get(node.id());
@@ -302,30 +303,6 @@ public final class Backprop {
 
   private static boolean identityPool(Op.AvgPool2d m) {
     return m.kernel() == 1 && m.stride() == 1 && m.padding() == 0;
-  }
-
-  private static long[] outShape(Graph g, Node node, INDArray x) {
-    long[] s = g.shape(node.id());
-    return new long[] {x.size(0), s[0], s[1], s[2]};
-  }
-
-  /** kH, kW, sH, sW, pH, pW, dH, dW, same-mode 0, extra 1 (avg: include padding), format 0 (NCHW). */
-  private static int[] poolArgs(int k, int s, int p) {
-    return new int[] {k, k, s, s, p, p, 1, 1, 0, 1, 0};
-  }
-
-  private static INDArray pool(String name, INDArray x, int k, int s, int p, long[] outShape) {
-    INDArray out = Nd4j.create(x.dataType(), outShape);
-    Nd4j.exec(DynamicCustomOp.builder(name).addInputs(x).addOutputs(out).addIntegerArguments(poolArgs(k, s, p))
-        .build());
-    return out;
-  }
-
-  private static INDArray poolBackward(String name, INDArray x, INDArray dy, int k, int s, int p) {
-    INDArray dx = Nd4j.create(x.dataType(), x.shape());
-    Nd4j.exec(DynamicCustomOp.builder(name).addInputs(x, dy.ordering() == 'c' ? dy : dy.dup('c')).addOutputs(dx)
-        .addIntegerArguments(poolArgs(k, s, p)).build());
-    return dx;
   }
 
   // ---------------------------------------------------------------- batch norm
