@@ -59,8 +59,13 @@ public final class DistributedFuser implements PointRunner.Fuser {
     return d.blockCostCells() > 0 ? "block" : "task";
   }
 
+  /**
+   * {@inheritDoc} The distributed modes run core's ND4J CPU path on the executors; {@code backend}
+   * is only used when no mode applies (the single-task path).
+   */
   @Override
-  public ModelAdapter.Fused fuse(List<ModelAdapter.Model> models, int target, FusionOptions o, INDArray samples) {
+  public ModelAdapter.Fused fuse(List<ModelAdapter.Model> models, int target, FusionOptions o, INDArray samples,
+      org.otfuse.core.backend.TransportBackend backend) {
     if (dist.kAlignments()) {
       return kAlignments(models, target, o, samples);
     }
@@ -75,9 +80,9 @@ public final class DistributedFuser implements PointRunner.Fuser {
           aligned.add(ModelAdapter.alignLayers(models.get(k), models.get(target), o, samples, solver));
         }
       }
-      return ModelAdapter.average(models, target, aligned, o.ensembleStep());
+      return ModelAdapter.average(models, target, aligned, o.ensembleStep(), ModelAdapter.CPU_BACKEND);
     }
-    return ModelAdapter.fuse(models, target, o, samples);
+    return ModelAdapter.fuse(models, target, o, samples, backend);
   }
 
   /** Samples as a serializable array. */
@@ -112,11 +117,11 @@ public final class DistributedFuser implements PointRunner.Fuser {
         List<ModelAdapter.Portable> ms = bm.value();
         Samples s = bs.value();
         return ModelAdapter.portable(ModelAdapter.align(ModelAdapter.fromPortable(ms.get(k)),
-            ModelAdapter.fromPortable(ms.get(target)), po.toOptions(), s == null ? null : s.array()));
+            ModelAdapter.fromPortable(ms.get(target)), po.toOptions(), s == null ? null : s.array(), null));
       }).collect();
       List<ModelAdapter.Aligned> aligned = out.stream()
           .map(p -> ModelAdapter.fromPortable(p, models.get(target))).toList();
-      return ModelAdapter.average(models, target, aligned, o.ensembleStep());
+      return ModelAdapter.average(models, target, aligned, o.ensembleStep(), ModelAdapter.CPU_BACKEND);
     } finally {
       bm.destroy();
       bs.destroy();
@@ -178,7 +183,7 @@ public final class DistributedFuser implements PointRunner.Fuser {
       }
       aligned.add(ModelAdapter.applyPlans(models.get(sources.get(a)), models.get(target), o, plans, reports));
     }
-    return ModelAdapter.average(models, target, aligned, o.ensembleStep());
+    return ModelAdapter.average(models, target, aligned, o.ensembleStep(), ModelAdapter.CPU_BACKEND);
   }
 
   /** Core's solver for {@code o} on a ready cost with uniform marginals. */
