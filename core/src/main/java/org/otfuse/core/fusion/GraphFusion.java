@@ -18,8 +18,13 @@ import org.otfuse.core.graph.NeuronGroups.Group;
 import org.otfuse.core.graph.NeuronGroups.Member;
 import org.otfuse.core.graph.NeuronGroups.Role;
 import org.otfuse.core.graph.Op;
+import org.otfuse.core.backend.SinkhornForm;
+import org.otfuse.core.backend.SinkhornResult;
+import org.otfuse.core.backend.SinkhornSpec;
+import org.otfuse.core.backend.TransportBackend;
 import org.otfuse.core.io.StateDict;
 import org.otfuse.core.ot.GroundCost;
+import org.otfuse.core.ot.SinkhornOptions;
 import org.otfuse.core.ot.TransportPlan;
 import org.otfuse.core.ot.TransportSolver;
 import org.slf4j.Logger;
@@ -47,9 +52,22 @@ import org.slf4j.LoggerFactory;
  * ready producers (the stem conv, or a downsampling shortcut conv); its other members are then
  * transported with that plan. For MLPs and VGGs every group has one producer and this is exactly
  * the reference's layer-by-layer order.
+ *
+ * <p><b>Backends.</b> The overloads taking a {@link TransportBackend} run the dense transport math
+ * of each group on it when it is a GPU backend: the ground cost (a GEMM, float32 on the device)
+ * and, with {@link SolverKind#SINKHORN}, the log-domain Sinkhorn iterations (same stopping rule as
+ * {@link org.otfuse.core.ot.Sinkhorn}: converge to the tolerance or fail loudly). Exact OT, the
+ * plan algebra and the average stay on the CPU (an assignment is sequential work). A null or CPU
+ * backend uses the ND4J path of this class, which is the CPU implementation.
  */
 public final class GraphFusion {
   private static final Logger LOG = LoggerFactory.getLogger(GraphFusion.class);
+
+  /**
+   * Ground costs of float32 weights and activations run their GEMM in float32, the precision the
+   * reference implementation computes them in (twice as fast as float64; see {@link GroundCost}).
+   */
+  static final GroundCost.Precision COST_PRECISION = GroundCost.Precision.INPUT;
 
   private GraphFusion() {}
 
@@ -83,6 +101,15 @@ public final class GraphFusion {
    */
   public static Result fuse(List<Network> models, int targetIndex, FusionOptions options, INDArray samples,
       double[] weights, int refine) {
+    return fuse(models, targetIndex, options, samples, weights, refine, null);
+  }
+
+  /**
+   * {@link #fuse(List, int, FusionOptions, INDArray, double[], int)} with the dense math of each
+   * group on {@code backend} (see the class comment; null: the CPU path).
+   */
+  public static Result fuse(List<Network> models, int targetIndex, FusionOptions options, INDArray samples,
+      double[] weights, int refine, TransportBackend backend) {
     if (models.size() < 2) {
       throw new IllegalArgumentException("fusion needs at least 2 models, got " + models.size());
     }
@@ -101,7 +128,7 @@ public final class GraphFusion {
       LOG.info("aligning model {} onto model {} ({} mode, {} OT)", k, targetIndex,
           options.mode().name().toLowerCase(java.util.Locale.ROOT),
           options.solver().name().toLowerCase(java.util.Locale.ROOT));
-      Alignment a = align(models.get(k), target, options, samples);
+      Alignment a = align(models.get(k), target, options, samples, backend);
       aligned.add(a.aligned());
       reports.add(a.reports());
     }
@@ -110,7 +137,7 @@ public final class GraphFusion {
       List<Network> again = new ArrayList<>();
       List<List<LayerReport>> roundReports = new ArrayList<>();
       for (int k = 0; k < models.size(); k++) {
-        Alignment a = align(models.get(k), fused, options, samples);
+        Alignment a = align(models.get(k), fused, options, samples, backend);
         again.add(a.aligned());
         if (k != targetIndex) {
           roundReports.add(a.reports());
@@ -214,6 +241,12 @@ public final class GraphFusion {
 
   /** Aligns {@code source}'s neurons onto {@code target}'s, group by group (see class comment). */
   public static Alignment align(Network source, Network target, FusionOptions options, INDArray samples) {
+    return align(source, target, options, samples, null);
+  }
+
+  /** {@link #align(Network, Network, FusionOptions, INDArray)} with the dense math on {@code backend}. */
+  public static Alignment align(Network source, Network target, FusionOptions options, INDArray samples,
+      TransportBackend backend) {
     NeuronGroups sg = NeuronGroups.of(source.graph());
     NeuronGroups tg = NeuronGroups.of(target.graph());
     checkCompatible(sg, tg, options);
@@ -228,8 +261,8 @@ public final class GraphFusion {
       }
     }
     if (options.mode() == FusionMode.ACTIVATIONS) {
-      for (GroupProblem p : activationProblems(source, target, options, samples)) {
-        solveInto(p, solver, options, plans, inPlans, reports);
+      for (GroupProblem p : activationProblems(source, target, options, samples, backend)) {
+        solveInto(p, solver, options, plans, inPlans, reports, backend);
       }
     } else {
       Set<Integer> pending = new TreeSet<>();
@@ -249,8 +282,8 @@ public final class GraphFusion {
         if (next == null) {
           throw new IllegalStateException("no group among " + pending + " has a producer with a solved input");
         }
-        solveInto(weightsProblem(source, target, sg, next, inPlans, options), solver, options, plans, inPlans,
-            reports);
+        solveInto(weightsProblem(source, target, sg, next, inPlans, options, backend), solver, options, plans,
+            inPlans, reports, backend);
         pending.remove(next.id());
       }
     }
@@ -273,6 +306,12 @@ public final class GraphFusion {
    */
   public static List<GroupProblem> activationProblems(Network source, Network target, FusionOptions options,
       INDArray samples) {
+    return activationProblems(source, target, options, samples, null);
+  }
+
+  /** {@link #activationProblems(Network, Network, FusionOptions, INDArray)} with costs on {@code backend}. */
+  public static List<GroupProblem> activationProblems(Network source, Network target, FusionOptions options,
+      INDArray samples, TransportBackend backend) {
     if (samples == null) {
       throw new IllegalArgumentException("activations mode needs activation samples (--activation-samples)");
     }
@@ -292,8 +331,7 @@ public final class GraphFusion {
         continue;
       }
       String tap = pre ? g.preNode() : g.postNode();
-      INDArray cost = GroundCost.compute(neuronRows(sa.get(tap)), neuronRows(ta.get(tap)), options.metric(),
-          options.normalization());
+      INDArray cost = groundCost(neuronRows(sa.get(tap)), neuronRows(ta.get(tap)), options, backend);
       out.add(new GroupProblem(g.id(), g.label(), cost));
     }
     return out;
@@ -329,7 +367,7 @@ public final class GraphFusion {
   }
 
   private static GroupProblem weightsProblem(Network source, Network target, NeuronGroups sg, Group g,
-      Map<Integer, INDArray> plans, FusionOptions options) {
+      Map<Integer, INDArray> plans, FusionOptions options, TransportBackend backend) {
     List<INDArray> src = new ArrayList<>();
     List<INDArray> tgt = new ArrayList<>();
     for (String p : readyProducers(sg, g, plans)) {
@@ -351,18 +389,58 @@ public final class GraphFusion {
     }
     INDArray x = src.size() == 1 ? src.get(0) : Nd4j.hstack(src.toArray(new INDArray[0]));
     INDArray y = tgt.size() == 1 ? tgt.get(0) : Nd4j.hstack(tgt.toArray(new INDArray[0]));
-    return new GroupProblem(g.id(), g.label(), GroundCost.compute(x, y, options.metric(), options.normalization()));
+    return new GroupProblem(g.id(), g.label(), groundCost(x, y, options, backend));
+  }
+
+  /** The normalised ground cost between the rows of x and y, on a GPU backend when given one. */
+  static INDArray groundCost(INDArray x, INDArray y, FusionOptions options, TransportBackend backend) {
+    if (backend == null || !backend.isGpu()) {
+      return GroundCost.compute(x, y, options.metric(), options.normalization(), COST_PRECISION);
+    }
+    int n = (int) x.rows();
+    int m = (int) y.rows();
+    int d = (int) x.columns();
+    float[] c = backend.groundCost(floats(x), n, floats(y), m, d, options.metric());
+    return GroundCost.normalize(Nd4j.createFromArray(c).reshape('c', n, m), options.normalization());
+  }
+
+  private static float[] floats(INDArray x) {
+    INDArray f = x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);
+    if (f.isView() || f.ordering() != 'c' || f.offset() != 0 || f.data().length() != f.length()) {
+      f = f.dup('c');
+    }
+    float[] out = new float[(int) f.length()];
+    f.data().asNioFloat().get(0, out);
+    return out;
+  }
+
+  /** Sinkhorn on a GPU backend: the plan as a float64 matrix and what was measured on it. */
+  private static TransportPlan sinkhornOn(TransportBackend backend, INDArray cost, FusionOptions options) {
+    int n = (int) cost.rows();
+    int m = (int) cost.columns();
+    double[] a = new double[n];
+    double[] b = new double[m];
+    Arrays.fill(a, 1.0 / n);
+    Arrays.fill(b, 1.0 / m);
+    SinkhornSpec spec = SinkhornSpec.of(new SinkhornOptions(options.reg(), options.sinkhornTolerance(),
+        options.sinkhornMaxIterations()));
+    SinkhornResult r = backend.sinkhorn(floats(cost), n, m, a, b, SinkhornForm.LOG, spec);
+    INDArray plan = Nd4j.createFromArray(r.planArray()).reshape('c', n, m);
+    return new TransportPlan(plan, r.cost(), r.rowError(), r.colError(), r.iterations(),
+        Nd4j.createFromArray(r.rowPotential()), Nd4j.createFromArray(r.colPotential()));
   }
 
   private static void solveInto(GroupProblem p, TransportSolver solver, FusionOptions options,
-      Map<Integer, INDArray> plans, Map<Integer, INDArray> inPlans, Map<Integer, LayerReport> reports) {
+      Map<Integer, INDArray> plans, Map<Integer, INDArray> inPlans, Map<Integer, LayerReport> reports,
+      TransportBackend backend) {
     long t0 = System.nanoTime();
     INDArray cost = p.cost();
     int n = (int) cost.rows();
     int m = (int) cost.columns();
     INDArray a = Nd4j.valueArrayOf(new long[] {n}, 1.0 / n, DataType.DOUBLE);
     INDArray b = Nd4j.valueArrayOf(new long[] {m}, 1.0 / m, DataType.DOUBLE);
-    TransportPlan plan = solver.solve(a, b, cost);
+    TransportPlan plan = backend != null && backend.isGpu() && options.solver() == SolverKind.SINKHORN
+        ? sinkhornOn(backend, cost, options) : solver.solve(a, b, cost);
     INDArray t = plan.plan();
     INDArray corrected = options.correction() ? t.divRowVector(t.sum(0)) : t;
     plans.put(p.group(), corrected);
@@ -406,6 +484,7 @@ public final class GraphFusion {
       }
     }
     Map<String, INDArray> out = new LinkedHashMap<>();
+    Map<INDArray, PlanAlgebra.Prepared> prepared = new java.util.IdentityHashMap<>();
     for (String name : source.params().names()) {
       INDArray p = source.param(name);
       if (p.dataType().isFPType()) {
@@ -415,8 +494,9 @@ public final class GraphFusion {
           if (plan == null) {
             continue;
           }
-          INDArray pf = plan.castTo(DataType.FLOAT);
-          p = p.rank() == 1 ? PlanAlgebra.apply(p.reshape(p.length(), 1), 0, pf, 1).reshape(pf.columns())
+          PlanAlgebra.Prepared pf = prepared.computeIfAbsent(plan,
+              k -> PlanAlgebra.prepare(k.castTo(DataType.FLOAT)));
+          p = p.rank() == 1 ? PlanAlgebra.apply(p.reshape(p.length(), 1), 0, pf, 1).reshape(pf.plan().columns())
               : PlanAlgebra.apply(p, m.axis(), pf, m.expansion());
         }
       }

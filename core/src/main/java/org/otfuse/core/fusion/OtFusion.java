@@ -84,15 +84,36 @@ public final class OtFusion {
 
   /** Entropy of the plan normalised to mass 1 (0 log 0 = 0). */
   static double entropy(INDArray t) {
-    INDArray p = t.div(t.sumNumber().doubleValue());
-    INDArray logp = Transforms.log(Transforms.max(p, Double.MIN_NORMAL, true), false);
-    return -p.mul(logp).sumNumber().doubleValue();
+    double[] p = PlanAlgebra.entries(t);
+    double total = 0;
+    for (double v : p) {
+      total += v;
+    }
+    double h = 0;
+    for (double v : p) {
+      if (v > 0) {
+        double q = v / total;
+        h -= q * Math.log(Math.max(q, Double.MIN_NORMAL));
+      }
+    }
+    return h;
   }
 
   /** Fraction of plan entries above 1e-12 of the largest. */
   static double density(INDArray t) {
-    double thr = t.maxNumber().doubleValue() * 1e-12;
-    return t.gt(thr).castTo(DataType.DOUBLE).meanNumber().doubleValue();
+    double[] p = PlanAlgebra.entries(t);
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : p) {
+      max = Math.max(max, v);
+    }
+    double thr = max * 1e-12;
+    long above = 0;
+    for (double v : p) {
+      if (v > thr) {
+        above++;
+      }
+    }
+    return (double) above / p.length;
   }
 
 }

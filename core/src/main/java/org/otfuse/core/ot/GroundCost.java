@@ -1,6 +1,7 @@
 package org.otfuse.core.ot;
 
 import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -13,20 +14,34 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * {@code i} of one model and neuron {@code j} of the target model, the {@code C} of the OT
  * problem, eq. (1)). Mirrors the reference implementation's {@code ground_metric.py}.
  *
- * <p>All results are new float64 ({@code DOUBLE}) arrays; the inputs, of any floating dtype
- * (float32 weights as in PyTorch), are read as float64 and never modified. The only {@code O(n m
- * d)} work is one BLAS GEMM {@code x y^T} (float64) per row block of {@code x}; Euclidean
- * distances come from the expansion {@code ||x||^2 + ||y||^2 - 2 x y^T}, clamped at 0 (so that
- * rounding cannot make a squared distance negative), which in float64 is accurate to about
- * {@code 1e-16 * (||x||^2 + ||y||^2) / ||x - y||^2} relative: far below {@code 1e-6} relative
- * for distinct float32 weight rows. Norms and the elementwise finish run in plain loops
- * (row blocks on the common fork-join pool for large costs), not in many small ND4J ops.
+ * <p>All results are new float64 ({@code DOUBLE}) arrays; the inputs are never modified. The
+ * only {@code O(n m d)} work is one BLAS GEMM {@code x y^T} per row block of {@code x}, in
+ * float64 by default ({@link Precision#FLOAT64}: inputs of any floating dtype are read as float64)
+ * or, with {@link Precision#INPUT}, in float32 when both {@code x} and {@code y} are float32
+ * (weights and activations as PyTorch stores them, and the precision the reference
+ * implementation computes its costs in; fusion uses this). Norms are always summed in float64 and
+ * the elementwise finish runs in float64. Euclidean distances come from the expansion
+ * {@code ||x||^2 + ||y||^2 - 2 x y^T}, clamped at 0 (so that rounding cannot make a squared
+ * distance negative). With a float64 GEMM this is accurate to about {@code 1e-16 * (||x||^2 +
+ * ||y||^2) / ||x - y||^2} relative; with a float32 GEMM the absolute error of an entry is about
+ * {@code 1e-7 * sqrt(d) * ||x|| ||y||} (the float32 dot product), e.g. {@code 2e-6} relative for
+ * random rows of {@code d = 4096}, and twice as fast. Pass float64 arrays when a cost between
+ * nearly equal rows must be resolved below that. Norms and the finish run in plain loops (row
+ * blocks on the common fork-join pool for large costs), not in many small ND4J ops.
  *
- * <p><b>Memory.</b> Besides the {@code n x m} result: {@code y} in float64 ({@code m x d}) and
- * one block of at most {@link #BLOCK_BYTES} of rows of {@code x} in float64 at a time, so a
- * float32 {@code x} is never copied whole.
+ * <p><b>Memory.</b> Besides the {@code n x m} result: {@code y} in the GEMM precision ({@code m
+ * x d}) and one block of at most {@link #BLOCK_BYTES} of rows of {@code x} (plus, in float32,
+ * their {@code rows x m} product) at a time, so {@code x} is never copied whole.
  */
 public final class GroundCost {
+
+  /** The precision of the GEMM {@code x y^T}. */
+  public enum Precision {
+    /** float64 whatever the inputs: costs accurate to about 1e-16 relative (the default). */
+    FLOAT64,
+    /** float32 when both inputs are float32 (about twice as fast), else float64. */
+    INPUT
+  }
 
   private GroundCost() {}
 
@@ -42,7 +57,12 @@ public final class GroundCost {
    *     dimensions {@code d} differ, an entry is NaN or infinite, or (cosine) a row has norm 0
    */
   public static INDArray pairwise(INDArray x, INDArray y, GroundMetric metric) {
-    return pairwise(x, y, metric, BLOCK_BYTES);
+    return pairwise(x, y, metric, Precision.FLOAT64, BLOCK_BYTES);
+  }
+
+  /** {@link #pairwise(INDArray, INDArray, GroundMetric)} with the GEMM in {@code precision}. */
+  public static INDArray pairwise(INDArray x, INDArray y, GroundMetric metric, Precision precision) {
+    return pairwise(x, y, metric, precision, BLOCK_BYTES);
   }
 
   /** Bytes of float64 rows of {@code x} cast and multiplied per block (32 MiB). */
@@ -52,8 +72,10 @@ public final class GroundCost {
    * {@link #pairwise(INDArray, INDArray, GroundMetric)} with row blocks of {@code x} of at most
    * {@code blockBytes} bytes in float64 (at least one row per block).
    */
-  static INDArray pairwise(INDArray x, INDArray y, GroundMetric metric, long blockBytes) {
+  static INDArray pairwise(INDArray x, INDArray y, GroundMetric metric, Precision precision,
+      long blockBytes) {
     Checks.requireNonNull(metric, "metric");
+    Checks.requireNonNull(precision, "precision");
     Checks.requireMatrix(x, "x");
     Checks.requireMatrix(y, "y");
     if (x.size(1) != y.size(1)) {
@@ -71,36 +93,47 @@ public final class GroundCost {
     int n = (int) x.size(0);
     int m = (int) y.size(0);
     int d = (int) x.size(1);
-    INDArray yd = contiguousDouble(y);
+    DataType gemmType = precision == Precision.INPUT && x.dataType() == DataType.FLOAT
+        && y.dataType() == DataType.FLOAT ? DataType.FLOAT : DataType.DOUBLE;
+    INDArray yd = contiguous(y, gemmType);
     double[] ny = rowNorms(yd, m, d, metric, y, "y", 0, false);
     INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, n, m);
     DoubleBuffer ob = out.data().asNioDouble();
     int rowsPerBlock = (int) Math.max(1, Math.min(n, blockBytes / (8L * d)));
+    INDArray product = gemmType == DataType.DOUBLE ? null
+        : Nd4j.createUninitialized(DataType.FLOAT, rowsPerBlock, m);
     INDArray xs = rowsPerBlock < n && (x.isView() || x.ordering() != 'c') ? x.dup('c') : x;
     double alpha = metric == GroundMetric.COSINE ? 1.0 : -2.0;
     for (int r0 = 0; r0 < n; r0 += rowsPerBlock) {
       int r1 = Math.min(n, r0 + rowsPerBlock);
-      INDArray xb = contiguousDouble(r0 == 0 && r1 == n ? xs
-          : xs.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()));
+      INDArray xb = contiguous(r0 == 0 && r1 == n ? xs
+          : xs.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()), gemmType);
       double[] nx = rowNorms(xb, r1 - r0, d, metric, x, "x", r0, true);
       if (r0 == 0) {
         requireNonZero(ny, metric, "y", 0); // after x's first rows, so x is named first
       }
       INDArray block = r0 == 0 && r1 == n ? out
           : out.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());
-      // block = alpha x_b y^T: the only O(n m d) work, in BLAS
-      Nd4j.gemm(xb, yd, block, false, true, alpha, 0.0);
-      finish(ob, r0, r1, m, nx, ny, metric);
+      // alpha x_b y^T: the only O(n m d) work, in BLAS
+      if (product == null) {
+        Nd4j.gemm(xb, yd, block, false, true, alpha, 0.0);
+        finish(ob, null, r0, r1, m, nx, ny, metric);
+      } else {
+        INDArray prod = r1 - r0 == rowsPerBlock ? product
+            : product.get(NDArrayIndex.interval(0, r1 - r0), NDArrayIndex.all());
+        Nd4j.gemm(xb, yd, prod, false, true, alpha, 0.0);
+        finish(ob, product.data().asNioFloat(), r0, r1, m, nx, ny, metric);
+      }
     }
     return out;
   }
 
-  /** {@code x} as a contiguous row-major float64 array (itself when it already is one). */
-  private static INDArray contiguousDouble(INDArray x) {
+  /** {@code x} as a contiguous row-major array of {@code type} (itself when it already is one). */
+  private static INDArray contiguous(INDArray x, DataType type) {
     if (x.isView() || x.ordering() != 'c') {
       x = x.dup('c');
     }
-    INDArray xd = x.dataType() == DataType.DOUBLE ? x : x.castTo(DataType.DOUBLE);
+    INDArray xd = x.dataType() == type ? x : x.castTo(type);
     if (xd.isView() || xd.ordering() != 'c' || xd.data().length() != xd.length()
         || xd.offset() != 0) {
       xd = xd.dup('c');
@@ -115,23 +148,31 @@ public final class GroundCost {
    */
   private static double[] rowNorms(INDArray xd, int rows, int d, GroundMetric metric,
       INDArray original, String name, int firstRow, boolean checkZero) {
-    DoubleBuffer data = xd.data().asNioDouble();
+    DoubleBuffer data = xd.dataType() == DataType.DOUBLE ? xd.data().asNioDouble() : null;
+    FloatBuffer single = data == null ? xd.data().asNioFloat() : null;
     double[] out = new double[rows];
+    double[] row = new double[d];
+    float[] floats = single == null ? null : new float[d];
     boolean finite = true;
     for (int i = 0; i < rows; i++) {
       int base = i * d;
+      if (data != null) {
+        data.get(base, row);
+      } else {
+        single.get(base, floats);
+        for (int k = 0; k < d; k++) {
+          row[k] = floats[k];
+        }
+      }
       double s0 = 0;
       double s1 = 0;
       int k = 0;
       for (; k + 1 < d; k += 2) {
-        double a = data.get(base + k);
-        double b = data.get(base + k + 1);
-        s0 += a * a;
-        s1 += b * b;
+        s0 += row[k] * row[k];
+        s1 += row[k + 1] * row[k + 1];
       }
       if (k < d) {
-        double a = data.get(base + k);
-        s0 += a * a;
+        s0 += row[k] * row[k];
       }
       double sq = s0 + s1;
       finite &= Double.isFinite(sq);
@@ -160,16 +201,25 @@ public final class GroundCost {
   }
 
   /**
-   * Rows {@code [r0, r1)} of the cost from the GEMM result in place: {@code max(0, ||x||^2 +
+   * Rows {@code [r0, r1)} of the cost from the GEMM result ({@code ob} itself, or the float32
+   * {@code product} of those rows): {@code max(0, ||x||^2 +
    * ||y||^2 - 2 x.y)}, its square root, or {@code max(0, 1 - x.y / (||x|| ||y||))}.
    */
-  private static void finish(DoubleBuffer ob, int r0, int r1, int m, double[] nx, double[] ny,
-      GroundMetric metric) {
+  private static void finish(DoubleBuffer ob, FloatBuffer product, int r0, int r1, int m,
+      double[] nx, double[] ny, GroundMetric metric) {
     RowBlocks.run(r1 - r0, RowBlocks.blocks(r1 - r0, m), (blk, from, to) -> {
       double[] row = new double[m];
+      float[] part = product == null ? null : new float[m];
       for (int i = from; i < to; i++) {
         int base = (r0 + i) * m;
-        ob.get(base, row);
+        if (product == null) {
+          ob.get(base, row);
+        } else {
+          product.get(i * m, part);
+          for (int j = 0; j < m; j++) {
+            row[j] = part[j];
+          }
+        }
         double xi = nx[i];
         switch (metric) {
           case SQEUCLIDEAN:
@@ -203,8 +253,14 @@ public final class GroundCost {
    */
   public static INDArray compute(INDArray x, INDArray y, GroundMetric metric,
       CostNormalization normalization) {
+    return compute(x, y, metric, normalization, Precision.FLOAT64);
+  }
+
+  /** {@link #compute(INDArray, INDArray, GroundMetric, CostNormalization)} with the GEMM in {@code precision}. */
+  public static INDArray compute(INDArray x, INDArray y, GroundMetric metric,
+      CostNormalization normalization, Precision precision) {
     Checks.requireNonNull(normalization, "normalization");
-    return normalize(pairwise(x, y, metric), normalization);
+    return normalize(pairwise(x, y, metric, precision), normalization);
   }
 
   /**

@@ -203,22 +203,56 @@ class GroundCostTest {
       INDArray whole = GroundCost.pairwise(xa, ya, metric);
       DISTANCE.assertClose(Nd4j.createFromArray(direct(x, y, metric)), whole, metric + " whole");
       for (long blockBytes : new long[] {1, 3 * 8 * 7}) {
-        DISTANCE.assertClose(whole, GroundCost.pairwise(xa, ya, metric, blockBytes),
+        DISTANCE.assertClose(whole, GroundCost.pairwise(xa, ya, metric, GroundCost.Precision.FLOAT64, blockBytes),
             metric + " blocks of " + blockBytes + " bytes");
         INDArray xf = xa.castTo(DataType.FLOAT);
         INDArray yf = ya.castTo(DataType.FLOAT);
         DISTANCE.assertClose(GroundCost.pairwise(xf, yf, metric),
-            GroundCost.pairwise(xf, yf, metric, blockBytes), metric + " float32");
+            GroundCost.pairwise(xf, yf, metric, GroundCost.Precision.FLOAT64, blockBytes), metric + " float32");
       }
       // a transposed (column-major) view and a row slice as inputs
       INDArray xt = xa.transpose().dup('c').transpose();
-      DISTANCE.assertClose(whole, GroundCost.pairwise(xt, ya, metric, 8 * 7 * 4),
+      DISTANCE.assertClose(whole, GroundCost.pairwise(xt, ya, metric, GroundCost.Precision.FLOAT64, 8 * 7 * 4),
           metric + " f-order input");
       INDArray slice = xa.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 7),
           org.nd4j.linalg.indexing.NDArrayIndex.all());
       DISTANCE.assertClose(whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 7),
-          org.nd4j.linalg.indexing.NDArrayIndex.all()), GroundCost.pairwise(slice, ya, metric, 16),
+          org.nd4j.linalg.indexing.NDArrayIndex.all()), GroundCost.pairwise(slice, ya, metric, GroundCost.Precision.FLOAT64, 16),
           metric + " row slice");
+    }
+  }
+
+  /**
+   * {@link GroundCost.Precision#INPUT} on float32 inputs: a float32 GEMM, so entries agree with
+   * the float64 cost to float32 rounding of the dot products (about {@code 1e-7 sqrt(d) |x||y|}),
+   * not to 1e-12; identical rows still get the smallest cost of their row; blocks change nothing
+   * but rounding; float64 inputs still get the float64 GEMM.
+   */
+  @Test
+  void inputPrecisionRunsTheGemmInFloat32() {
+    Random rnd = new Random(7);
+    double[][] x = random(37, 300, rnd);
+    double[][] y = random(29, 300, rnd);
+    y[3] = x[11].clone(); // an exact copy: its cost must stay the row minimum
+    INDArray xf = Nd4j.createFromArray(toFloat(x)).castTo(DataType.FLOAT);
+    INDArray yf = Nd4j.createFromArray(toFloat(y)).castTo(DataType.FLOAT);
+    for (GroundMetric metric : GroundMetric.values()) {
+      INDArray exact = Nd4j.createFromArray(direct(toFloat(x), toFloat(y), metric));
+      INDArray fast = GroundCost.pairwise(xf, yf, metric, GroundCost.Precision.INPUT);
+      assertEquals(DataType.DOUBLE, fast.dataType());
+      // Euclidean: compare squares (the square root of a tiny distance amplifies the rounding)
+      boolean root = metric == GroundMetric.EUCLIDEAN;
+      double scale = metric == GroundMetric.COSINE ? 1.0 : 600;
+      double worst = (root ? exact.mul(exact).sub(fast.mul(fast)) : exact.sub(fast)).amaxNumber().doubleValue()
+          / scale;
+      assertTrue(worst < 1e-5, metric + ": float32 GEMM off by " + worst + " of the cost scale");
+      assertTrue(worst > 0 || metric == GroundMetric.COSINE,
+          metric + ": identical to float64, so the float32 GEMM did not run");
+      assertEquals(3, Nd4j.argMin(fast.getRow(11)).getInt(0), metric + ": the copy is the nearest");
+      INDArray blocked = GroundCost.pairwise(xf, yf, metric, GroundCost.Precision.INPUT, 300 * 8 * 5);
+      new Tolerance(1e-9, 1e-5).assertClose(fast, blocked, metric + " blocks of 5 rows");
+      DISTANCE.assertClose(exact, GroundCost.pairwise(Nd4j.createFromArray(toFloat(x)),
+          Nd4j.createFromArray(toFloat(y)), metric, GroundCost.Precision.INPUT), metric + " float64 inputs");
     }
   }
 }
