@@ -88,7 +88,7 @@ public final class SweepJob {
           writeAsTasks(spark, cfg, tasks, dir);
         }
         if (!local.isEmpty()) {
-          writeFromDriver(spark, cfg, local, dir, new DistributedFuser(spark, dist));
+          writeFromDriver(spark, cfg, local, dir, new DistributedFuser(spark, dist, cfg.run().backend()));
         }
       } else {
         writeAsTasks(spark, cfg, part, dir);
@@ -129,7 +129,8 @@ public final class SweepJob {
     PointTask.Settings s = settings(spark, cfg);
     List<Row> rows = new ArrayList<>();
     for (SweepPoint p : points) {
-      // Distributed modes run core's ND4J CPU path (no transport backend on the driver).
+      // The driver holds no transport backend: k-alignments tasks open their own, the other modes
+      // run core's ND4J CPU path.
       PointRunner.Env env = new PointRunner.Env(s.zooDir(), s.dataDir(), s.modelsOut(), s.buckets(), 0, "driver",
           s.sparkVersion(), DistributedFuser.label(cfg.run().distribute()), fuser, null);
       long t0 = System.nanoTime();

@@ -90,6 +90,7 @@ class DistributedFuserTest {
         ModelAdapter.Fused local = ModelAdapter.fuse(ms, 2, o, x, null);
         ModelAdapter.Fused k = new DistributedFuser(spark, dist(true, false, 0)).fuse(ms, 2, o, x, null);
         assertSameWeights(local.model(), k.model(), 0, "k-alignments " + mode + " " + solver);
+        assertEquals(ModelAdapter.CPU_BACKEND, k.backend()); // no GPU assigned: the tasks ran on the CPU
         assertEquals(local.reports().get(1).get(0).otCost(), k.reports().get(1).get(0).otCost());
         if (mode == FusionMode.ACTIVATIONS) {
           ModelAdapter.Fused g = new DistributedFuser(spark, dist(false, true, 0)).fuse(ms, 2, o, x, null);

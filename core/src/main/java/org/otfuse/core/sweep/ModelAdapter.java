@@ -125,18 +125,17 @@ public final class ModelAdapter {
    * @param backend the transport backend of this task (null: core's ND4J CPU path); not closed here
    */
   public static Fused fuse(List<Model> ms, int target, FusionOptions o, INDArray samples, TransportBackend backend) {
-    // TransportBackend overloads: when GraphFusion.fuse(List, int, FusionOptions, INDArray, double[], int,
-    // TransportBackend) is on main, call it with `backend` here and return backendName(backend).
-    GraphFusion.Result r = GraphFusion.fuse(nets(ms), target, o, samples);
-    return new Fused(new Model("ot", r.fused(), ms.get(target).arch), r.reports(), CPU_BACKEND);
+    GraphFusion.Result r = GraphFusion.fuse(nets(ms), target, o, samples, null, 0, backend);
+    return new Fused(new Model("ot", r.fused(), ms.get(target).arch), r.reports(), backendName(backend));
   }
 
   /**
-   * The {@code backend} value for OT math run with {@code backend}: its name, or
-   * {@link #CPU_BACKEND} for null.
+   * The {@code backend} value for OT math run with {@code backend}: a GPU backend's name (it ran
+   * the ground costs and Sinkhorn iterations), else {@link #CPU_BACKEND} (GraphFusion runs its ND4J
+   * CPU path for a null or CPU backend).
    */
   public static String backendName(TransportBackend backend) {
-    return backend == null ? CPU_BACKEND : backend.name();
+    return backend == null || !backend.isGpu() ? CPU_BACKEND : backend.name();
   }
 
   /**
@@ -147,8 +146,7 @@ public final class ModelAdapter {
    */
   public static Aligned align(Model source, Model target, FusionOptions o, INDArray samples,
       TransportBackend backend) {
-    // TransportBackend overloads: pass `backend` as the last argument once GraphFusion.align takes it.
-    GraphFusion.Alignment a = GraphFusion.align(source.net, target.net, o, samples);
+    GraphFusion.Alignment a = GraphFusion.align(source.net, target.net, o, samples, backend);
     return new Aligned(a.aligned(), a.reports());
   }
 
@@ -199,9 +197,10 @@ public final class ModelAdapter {
     }
   }
 
-  /** An alignment as plain arrays. */
-  public record PortableAligned(Portable network, List<PortableReport> reports) implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
+  /** An alignment as plain arrays, with the {@code backend} value of its OT math. */
+  public record PortableAligned(Portable network, List<PortableReport> reports, String backend)
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 2L;
   }
 
   /**
@@ -243,10 +242,10 @@ public final class ModelAdapter {
     return map;
   }
 
-  /** An alignment as plain arrays. */
-  public static PortableAligned portable(Aligned a) {
+  /** An alignment as plain arrays; {@code backend} says what ran its OT math ({@link #backendName}). */
+  public static PortableAligned portable(Aligned a, String backend) {
     return new PortableAligned(portable("aligned", null, a.network().params().asMap()),
-        a.reports().stream().map(PortableReport::of).toList());
+        a.reports().stream().map(PortableReport::of).toList(), backend);
   }
 
   /** An alignment back from its arrays, on {@code target}'s graph. */

@@ -73,8 +73,9 @@ public final class ResultSchema {
     OTFUSE_VERSION("otfuse_version", Type.STRING, "otfuse version"),
     SPARK_VERSION("spark_version", Type.STRING, "Spark version"),
     ND4J_BACKEND("nd4j_backend", Type.STRING, "ND4J backend of the executor (CpuBackend, JCublasBackend)"),
-    BACKEND("backend", Type.STRING, "transport backend that ran the point's OT math: cpu-nd4j (core's ND4J CPU"
-        + " path) or cuda:N (...) (the GPU Spark assigned to the task; run.backend)"),
+    BACKEND("backend", Type.STRING, "transport backend of the point's OT fusion (ground costs, Sinkhorn): cpu-nd4j"
+        + " (core's ND4J CPU path, also what exact OT, plan algebra and compression always use) or cuda:N (...)"
+        + " (the GPU Spark assigned to the task; run.backend)"),
     JAVA_VERSION("java_version", Type.STRING, "Java version of the executor"),
     EXECUTOR_ID("executor_id", Type.STRING, "Spark executor that ran the point"),
     FINISHED_AT("finished_at", Type.TIMESTAMP, "when the row was produced (UTC)");

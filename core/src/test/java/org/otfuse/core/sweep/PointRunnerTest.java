@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +14,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.otfuse.core.backend.JavaBackend;
+import org.otfuse.core.backend.TransportBackend;
 import org.otfuse.core.data.DatasetName;
 import org.otfuse.core.sweep.ResultSchema.Column;
 import org.otfuse.core.zoo.SyntheticImages;
@@ -98,6 +102,50 @@ class PointRunnerTest {
     }
     double total = (Double) rows.get(0).get(Column.TIME_TOTAL_S);
     assertTrue(phases <= total + 1e-6, "load + compute + eval = " + phases + " s exceeds time_total_s " + total);
+  }
+
+  /**
+   * A task's transport backend reaches the fusion: with a device backend (here
+   * {@link JavaBackend}'s real arithmetic announced as a GPU, as {@code CudaBackend} is on one)
+   * the ground costs run on it, every row of the point records its name, and the fused model
+   * matches the CPU path's.
+   */
+  @Test
+  void taskBackendRunsTheFusionAndIsRecorded() throws IOException {
+    SweepPoint p = points.get(0);
+    SweepPoint plain = new SweepPoint(p.sweepId(), p.pointId(), p.index(), p.kind(), p.dataset(), p.modelIds(),
+        p.targetIndex(), p.fusion(), 0, p.finetune(), p.widthFactor(), p.compressionMethods());
+    AtomicInteger costs = new AtomicInteger();
+    try (JavaBackend java = new JavaBackend(1)) {
+      TransportBackend device = (TransportBackend) Proxy.newProxyInstance(TransportBackend.class.getClassLoader(),
+          new Class<?>[] {TransportBackend.class}, (proxy, method, args) -> {
+            switch (method.getName()) {
+              case "name":
+                return "device-like(java)";
+              case "isGpu":
+                return true;
+              case "groundCost":
+                costs.incrementAndGet();
+                return method.invoke(java, args);
+              default:
+                return method.invoke(java, args);
+            }
+          });
+      PointRunner.Env env = new PointRunner.Env(zoo.dir(), dir.resolve("data").toString(), null, 4, 0, "test", null,
+          "task", PointRunner.LOCAL, device);
+      List<ResultRow> onDevice = PointRunner.run(plain, env);
+      List<ResultRow> onCpu = PointRunner.run(plain, env(null));
+      assertTrue(costs.get() >= 2 * 2, "ground costs on the device: " + costs.get());
+      for (ResultRow r : onDevice) {
+        assertEquals("device-like(java)", r.get(Column.BACKEND), String.valueOf(r.get(Column.METHOD)));
+      }
+      ResultRow ot = onDevice.get(onDevice.size() - 1);
+      ResultRow cpuOt = onCpu.get(onCpu.size() - 1);
+      assertEquals("ot", ot.get(Column.METHOD));
+      assertEquals((Double) cpuOt.get(Column.ACCURACY), (Double) ot.get(Column.ACCURACY), 1.0);
+      assertEquals((Double) cpuOt.get(Column.OT_COST_TOTAL), (Double) ot.get(Column.OT_COST_TOTAL),
+          1e-4 * (Double) cpuOt.get(Column.OT_COST_TOTAL));
+    }
   }
 
   @Test
