@@ -122,6 +122,15 @@ final class BenchCommand implements Runnable {
         description = "timed runs per solver and case (median reported); otfuse adds a warm-up")
     int repeats;
 
+    @Option(names = "--warmup", defaultValue = "3",
+        description = "untimed warm-up runs per solver and case, both sides (JIT, first-touch"
+            + " page faults), stopped early once they took --warmup-budget seconds (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--warmup-budget", defaultValue = "5",
+        description = "seconds of warm-up after which no more warm-up runs start (default: ${DEFAULT-VALUE})")
+    double warmupBudget;
+
     @Option(names = "--budget", defaultValue = "30",
         description = "stop repeating a solver once its runs took this many seconds")
     double budget;
@@ -229,7 +238,8 @@ final class BenchCommand implements Runnable {
       List<String> cmd = new ArrayList<>(List.of(py, script.toString(), "--out", dir.toString(),
           "--n", Integer.toString(n), "--m", Integer.toString(m), "--marginals", marginals,
           "--solvers", anchors ? String.join(",", which) : "", "--repeats",
-          Integer.toString(repeats), "--budget", Double.toString(budget), "--reg-factor",
+          Integer.toString(repeats), "--warmup", Integer.toString(warmup), "--warmup-budget",
+          Double.toString(warmupBudget), "--budget", Double.toString(budget), "--reg-factor",
           Double.toString(regFactor), "--stop-thr", Double.toString(stopThr), "--num-itermax",
           Integer.toString(maxIter)));
       JsonNode res = runPython(cmd);
@@ -408,7 +418,10 @@ final class BenchCommand implements Runnable {
       }
     }
 
-    /** One warm-up run, then up to {@code repeats} timed runs within {@code budget} seconds. */
+    /**
+     * Warm-up runs (at least one; up to {@code warmup}, until they took {@code warmupBudget}
+     * seconds), then up to {@code repeats} timed runs within {@code budget} seconds.
+     */
     private Timing time(Supplier<TransportPlan> solve) {
       Timing t = timeAny(solve::get);
       return new Timing(t.seconds, t.runs, (TransportPlan) t.last, null);
@@ -420,7 +433,7 @@ final class BenchCommand implements Runnable {
     }
 
     private Timing timeAny(Supplier<Object> f) {
-      Object last = f.get(); // warm-up (JIT), not timed
+      Object last = warmUp(f);
       List<Double> runs = new ArrayList<>();
       double total = 0;
       for (int k = 0; k < repeats && total < budget; k++) {
@@ -435,10 +448,22 @@ final class BenchCommand implements Runnable {
       return new Timing(median(runs), runs, null, null, last);
     }
 
-    /** One warm-up each, then runs of {@code f} and {@code g} alternately (same budget rule). */
+    /** Untimed runs (JIT, first-touch page faults): the rule of anchors.py's {@code timed}. */
+    private Object warmUp(Supplier<?> f) {
+      Object last = null;
+      double spent = 0;
+      for (int k = 0; k < Math.max(1, warmup) && spent < warmupBudget; k++) {
+        long t0 = System.nanoTime();
+        last = f.get();
+        spent += (System.nanoTime() - t0) / 1e9;
+      }
+      return last;
+    }
+
+    /** Warm-ups each, then runs of {@code f} and {@code g} alternately (same budget rule). */
     private Timing[] timeInterleaved(Supplier<INDArray> f, Supplier<INDArray> g) {
-      INDArray lastF = f.get();
-      INDArray lastG = g.get();
+      INDArray lastF = (INDArray) warmUp(f);
+      INDArray lastG = (INDArray) warmUp(g);
       List<Double> runsF = new ArrayList<>();
       List<Double> runsG = new ArrayList<>();
       double total = 0;
