@@ -31,7 +31,7 @@ import matplotlib
 import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The columns the notebooks read, with the Spark SQL type name each must have.
 REQUIRED_COLUMNS = {

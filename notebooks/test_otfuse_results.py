@@ -57,7 +57,7 @@ class LoadTest(unittest.TestCase):
     def test_reads_the_sweep(self):
         df = R.load(self.results, quiet=True)
         self.assertTrue(len(df) > 0)
-        self.assertEqual({1}, set(df["schema_version"]))
+        self.assertEqual({R.SCHEMA_VERSION}, set(df["schema_version"]))
         self.assertTrue(set(R.REQUIRED_COLUMNS) <= set(df.columns))
 
     def test_a_dropped_column_fails_naming_it(self):
@@ -71,8 +71,9 @@ class LoadTest(unittest.TestCase):
             R.load(path, quiet=True)
 
     def test_another_schema_version_fails(self):
-        path = self.rewrite("v2", lambda df: df.withColumn("schema_version", self.functions.lit(2).cast("int")))
-        with self.assertRaisesRegex(R.SchemaError, "schema_version \\[2\\]"):
+        other = R.SCHEMA_VERSION + 1
+        path = self.rewrite("other", lambda df: df.withColumn("schema_version", self.functions.lit(other).cast("int")))
+        with self.assertRaisesRegex(R.SchemaError, f"schema_version \\[{other}\\]"):
             R.load(path, quiet=True)
 
     def test_an_empty_directory_says_there_are_no_results(self):

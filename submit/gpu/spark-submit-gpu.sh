@@ -2,7 +2,10 @@
 # Example: an otfuse Spark job on GPU executors (standalone, YARN or Kubernetes: set MASTER and
 # the cluster's own options). One task per GPU; each task opens the GPU Spark assigned to it
 # (TaskContext.resourcesJMap().get("gpu").addresses(), see Backends.forTask) and falls back to the
-# CPU, with a logged reason, where the library, cuBLAS or a GPU is missing.
+# CPU, with a logged reason, where the library, cuBLAS or a GPU is missing. For the sweep jobs
+# (JOB_CLASS=org.otfuse.jobs.Main) `run.backend` decides (auto: the task's GPU when Spark assigned one;
+# cpu; cuda), and every result row records what ran the point's OT math in its `backend` column
+# (cpu-nd4j or cuda:N (...)).
 #
 #   SPARK_HOME=... MASTER=spark://host:7077 JOBS_JAR=jobs/target/otfuse-jobs-....jar \
 #   JOB_CLASS=<the sweep's main class> submit/gpu/spark-submit-gpu.sh <job arguments>

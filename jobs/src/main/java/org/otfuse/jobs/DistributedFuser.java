@@ -11,6 +11,8 @@ import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.otfuse.core.backend.Backends;
+import org.otfuse.core.backend.TransportBackend;
 import org.otfuse.core.fusion.FusionMode;
 import org.otfuse.core.fusion.FusionOptions;
 import org.otfuse.core.fusion.GraphFusion;
@@ -36,16 +38,26 @@ import org.slf4j.LoggerFactory;
  *       {@link BlockSinkhorn} (block-distributed cost and Sinkhorn products).
  * </ul>
  *
- * Each gives the same fused weights as the single-task path ({@code DistributedFuserTest}).
+ * Each gives the same fused weights as the single-task path ({@code DistributedFuserTest}). The
+ * {@code k-alignments} tasks open their own transport backend ({@code run.backend}, the GPU Spark
+ * assigned to the task, as {@link PointTask} does); the other modes run core's ND4J CPU path.
  */
 public final class DistributedFuser implements PointRunner.Fuser {
   private static final Logger LOG = LoggerFactory.getLogger(DistributedFuser.class);
   private final SparkSession spark;
   private final SweepConfig.Distribute dist;
+  private final SweepConfig.BackendChoice backend;
 
+  /** With {@code run.backend = auto} for the {@code k-alignments} tasks. */
   public DistributedFuser(SparkSession spark, SweepConfig.Distribute dist) {
+    this(spark, dist, SweepConfig.BackendChoice.AUTO);
+  }
+
+  /** @param backend what the {@code k-alignments} tasks run their OT math on */
+  public DistributedFuser(SparkSession spark, SweepConfig.Distribute dist, SweepConfig.BackendChoice backend) {
     this.spark = spark;
     this.dist = dist;
+    this.backend = backend;
   }
 
   /** The {@code distribution} column value for these settings. */
@@ -59,8 +71,13 @@ public final class DistributedFuser implements PointRunner.Fuser {
     return d.blockCostCells() > 0 ? "block" : "task";
   }
 
+  /**
+   * {@inheritDoc} The distributed modes run core's ND4J CPU path on the executors; {@code backend}
+   * is only used when no mode applies (the single-task path).
+   */
   @Override
-  public ModelAdapter.Fused fuse(List<ModelAdapter.Model> models, int target, FusionOptions o, INDArray samples) {
+  public ModelAdapter.Fused fuse(List<ModelAdapter.Model> models, int target, FusionOptions o, INDArray samples,
+      org.otfuse.core.backend.TransportBackend backend) {
     if (dist.kAlignments()) {
       return kAlignments(models, target, o, samples);
     }
@@ -75,9 +92,9 @@ public final class DistributedFuser implements PointRunner.Fuser {
           aligned.add(ModelAdapter.alignLayers(models.get(k), models.get(target), o, samples, solver));
         }
       }
-      return ModelAdapter.average(models, target, aligned, o.ensembleStep());
+      return ModelAdapter.average(models, target, aligned, o.ensembleStep(), ModelAdapter.CPU_BACKEND);
     }
-    return ModelAdapter.fuse(models, target, o, samples);
+    return ModelAdapter.fuse(models, target, o, samples, backend);
   }
 
   /** Samples as a serializable array. */
@@ -99,6 +116,7 @@ public final class DistributedFuser implements PointRunner.Fuser {
     Broadcast<List<ModelAdapter.Portable>> bm = jsc.broadcast(new ArrayList<>(portable));
     Broadcast<Samples> bs = jsc.broadcast(Samples.of(samples));
     PortableOptions po = PortableOptions.of(o);
+    SweepConfig.BackendChoice choice = backend;
     List<Integer> sources = new ArrayList<>();
     for (int k = 0; k < models.size(); k++) {
       if (k != target) {
@@ -111,12 +129,18 @@ public final class DistributedFuser implements PointRunner.Fuser {
         ExecutorSetup.ensure();
         List<ModelAdapter.Portable> ms = bm.value();
         Samples s = bs.value();
-        return ModelAdapter.portable(ModelAdapter.align(ModelAdapter.fromPortable(ms.get(k)),
-            ModelAdapter.fromPortable(ms.get(target)), po.toOptions(), s == null ? null : s.array()));
+        String[] gpus = PointTask.gpuAddresses(org.apache.spark.TaskContext.get());
+        try (TransportBackend b = Backends.forTask(gpus, choice.preferGpu(gpus))) {
+          return ModelAdapter.portable(ModelAdapter.align(ModelAdapter.fromPortable(ms.get(k)),
+              ModelAdapter.fromPortable(ms.get(target)), po.toOptions(), s == null ? null : s.array(), b),
+              ModelAdapter.backendName(b));
+        }
       }).collect();
       List<ModelAdapter.Aligned> aligned = out.stream()
           .map(p -> ModelAdapter.fromPortable(p, models.get(target))).toList();
-      return ModelAdapter.average(models, target, aligned, o.ensembleStep());
+      String ran = String.join(",", new java.util.TreeSet<>(out.stream().map(ModelAdapter.PortableAligned::backend)
+          .toList()));
+      return ModelAdapter.average(models, target, aligned, o.ensembleStep(), ran);
     } finally {
       bm.destroy();
       bs.destroy();
@@ -178,7 +202,7 @@ public final class DistributedFuser implements PointRunner.Fuser {
       }
       aligned.add(ModelAdapter.applyPlans(models.get(sources.get(a)), models.get(target), o, plans, reports));
     }
-    return ModelAdapter.average(models, target, aligned, o.ensembleStep());
+    return ModelAdapter.average(models, target, aligned, o.ensembleStep(), ModelAdapter.CPU_BACKEND);
   }
 
   /** Core's solver for {@code o} on a ready cost with uniform marginals. */

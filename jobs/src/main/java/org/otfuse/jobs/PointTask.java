@@ -8,7 +8,10 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
+import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.util.CollectionAccumulator;
+import org.otfuse.core.backend.Backends;
+import org.otfuse.core.backend.TransportBackend;
 import org.otfuse.core.sweep.PointRunner;
 import org.otfuse.core.sweep.ResultRow;
 import org.otfuse.core.sweep.SweepConfig;
@@ -24,6 +27,12 @@ import org.slf4j.LoggerFactory;
  * attempt Spark will make ({@code attempt + 1 >= maxFailures}); then the point becomes one row with
  * {@code status = failed} and the error, and the sweep goes on. Only the attempt that succeeds
  * commits its output, so a retried point is written once.
+ *
+ * <p><b>GPU.</b> Each task opens its transport backend with {@link Backends#forTask}: the GPU Spark
+ * assigned to it ({@code TaskContext.resourcesJMap().get("gpu").addresses()}, with
+ * {@code spark.executor.resource.gpu.amount} and {@code spark.task.resource.gpu.amount}) when
+ * {@code run.backend} asks for it, else the CPU (with a logged reason when a GPU was asked for but
+ * is missing); the rows record which ran ({@code backend}); the backend is closed when the task ends.
  */
 public final class PointTask implements FlatMapFunction<Iterator<SweepPoint>, Row> {
   private static final long serialVersionUID = 1L;
@@ -31,7 +40,7 @@ public final class PointTask implements FlatMapFunction<Iterator<SweepPoint>, Ro
 
   /** What every task of a run needs (serializable; no Config, no SparkSession). */
   public record Settings(String zooDir, String dataDir, String modelsOut, int buckets, int maxFailures,
-      String sparkVersion, SweepConfig.Testing testing) implements Serializable {
+      String sparkVersion, SweepConfig.BackendChoice backend, SweepConfig.Testing testing) implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
@@ -50,16 +59,33 @@ public final class PointTask implements FlatMapFunction<Iterator<SweepPoint>, Ro
     int attempt = tc == null ? 0 : tc.attemptNumber();
     String executor = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
     List<Row> out = new ArrayList<>();
-    while (points.hasNext()) {
-      SweepPoint p = points.next();
-      PointRunner.Env env = new PointRunner.Env(settings.zooDir(), settings.dataDir(), settings.modelsOut(),
-          settings.buckets(), attempt, executor, settings.sparkVersion(), "task", PointRunner.LOCAL);
-      List<ResultRow> rows = runOrFail(p, env, attempt);
-      for (ResultRow r : rows) {
-        out.add(ResultTable.toFileRow(r));
+    if (!points.hasNext()) {
+      return out.iterator();
+    }
+    String[] gpus = gpuAddresses(tc);
+    try (TransportBackend backend = Backends.forTask(gpus, settings.backend().preferGpu(gpus))) {
+      LOG.info("task of partition {} (attempt {}): transport backend {}, GPU addresses {}",
+          tc == null ? -1 : tc.partitionId(), attempt, backend.name(), java.util.Arrays.toString(gpus));
+      while (points.hasNext()) {
+        SweepPoint p = points.next();
+        PointRunner.Env env = new PointRunner.Env(settings.zooDir(), settings.dataDir(), settings.modelsOut(),
+            settings.buckets(), attempt, executor, settings.sparkVersion(), "task", PointRunner.LOCAL, backend);
+        List<ResultRow> rows = runOrFail(p, env, attempt);
+        for (ResultRow r : rows) {
+          out.add(ResultTable.toFileRow(r));
+        }
       }
     }
     return out.iterator();
+  }
+
+  /** The GPU addresses Spark assigned to the running task (empty outside a task or without GPUs). */
+  static String[] gpuAddresses(TaskContext tc) {
+    if (tc == null) {
+      return new String[0];
+    }
+    ResourceInformation gpu = tc.resourcesJMap().get("gpu");
+    return gpu == null ? new String[0] : gpu.addresses();
   }
 
   private List<ResultRow> runOrFail(SweepPoint p, PointRunner.Env env, int attempt) throws Exception {

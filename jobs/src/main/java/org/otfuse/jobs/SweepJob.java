@@ -88,7 +88,7 @@ public final class SweepJob {
           writeAsTasks(spark, cfg, tasks, dir);
         }
         if (!local.isEmpty()) {
-          writeFromDriver(spark, cfg, local, dir, new DistributedFuser(spark, dist));
+          writeFromDriver(spark, cfg, local, dir, new DistributedFuser(spark, dist, cfg.run().backend()));
         }
       } else {
         writeAsTasks(spark, cfg, part, dir);
@@ -106,7 +106,7 @@ public final class SweepJob {
         ? new Path(new Path(cfg.results(), "_models"), Column.SWEEP_ID.column() + "=" + cfg.sweepId()).toString()
         : null;
     return new PointTask.Settings(cfg.zoo().dir(), cfg.data().dir(), models, cfg.run().buckets(),
-        SparkSetup.maxFailures(spark), spark.version(), cfg.testing());
+        SparkSetup.maxFailures(spark), spark.version(), cfg.run().backend(), cfg.testing());
   }
 
   /** One Spark task per point; the write commits the batch. */
@@ -129,8 +129,10 @@ public final class SweepJob {
     PointTask.Settings s = settings(spark, cfg);
     List<Row> rows = new ArrayList<>();
     for (SweepPoint p : points) {
+      // The driver holds no transport backend: k-alignments tasks open their own, the other modes
+      // run core's ND4J CPU path.
       PointRunner.Env env = new PointRunner.Env(s.zooDir(), s.dataDir(), s.modelsOut(), s.buckets(), 0, "driver",
-          s.sparkVersion(), DistributedFuser.label(cfg.run().distribute()), fuser);
+          s.sparkVersion(), DistributedFuser.label(cfg.run().distribute()), fuser, null);
       long t0 = System.nanoTime();
       List<ResultRow> out;
       try {

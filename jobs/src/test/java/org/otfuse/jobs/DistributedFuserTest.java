@@ -50,7 +50,7 @@ class DistributedFuserTest {
     Zoo zoo = Zoo.at(TestZoo.root().resolve("zoo").toString());
     List<ModelAdapter.Model> out = new ArrayList<>();
     for (ModelMeta m : zoo.list()) {
-      if (m.hidden().equals(List.of(24, 12)) && out.size() < k) {
+      if (m.widths().equals(List.of(24, 12)) && out.size() < k) {
         out.add(ModelAdapter.load(zoo, m));
       }
     }
@@ -63,8 +63,8 @@ class DistributedFuserTest {
   }
 
   static void assertSameWeights(ModelAdapter.Model expected, ModelAdapter.Model actual, double tol, String what) {
-    Map<String, INDArray> e = ModelAdapter.unwrap(expected).toStateDict(null).asMap();
-    Map<String, INDArray> a = ModelAdapter.unwrap(actual).toStateDict(null).asMap();
+    Map<String, INDArray> e = ModelAdapter.network(expected).params().asMap();
+    Map<String, INDArray> a = ModelAdapter.network(actual).params().asMap();
     assertEquals(e.keySet(), a.keySet(), what);
     for (String name : e.keySet()) {
       double diff = e.get(name).castTo(DataType.DOUBLE).sub(a.get(name).castTo(DataType.DOUBLE)).amaxNumber()
@@ -87,12 +87,13 @@ class DistributedFuserTest {
       for (SolverKind solver : SolverKind.values()) {
         FusionOptions o = FusionOptions.defaults().withMode(mode).withSolver(solver, 0.05)
             .withCost(GroundMetric.EUCLIDEAN, CostNormalization.MAX).withEnsembleStep(1.0 / 3);
-        ModelAdapter.Fused local = ModelAdapter.fuse(ms, 2, o, x);
-        ModelAdapter.Fused k = new DistributedFuser(spark, dist(true, false, 0)).fuse(ms, 2, o, x);
+        ModelAdapter.Fused local = ModelAdapter.fuse(ms, 2, o, x, null);
+        ModelAdapter.Fused k = new DistributedFuser(spark, dist(true, false, 0)).fuse(ms, 2, o, x, null);
         assertSameWeights(local.model(), k.model(), 0, "k-alignments " + mode + " " + solver);
+        assertEquals(ModelAdapter.CPU_BACKEND, k.backend()); // no GPU assigned: the tasks ran on the CPU
         assertEquals(local.reports().get(1).get(0).otCost(), k.reports().get(1).get(0).otCost());
         if (mode == FusionMode.ACTIVATIONS) {
-          ModelAdapter.Fused g = new DistributedFuser(spark, dist(false, true, 0)).fuse(ms, 2, o, x);
+          ModelAdapter.Fused g = new DistributedFuser(spark, dist(false, true, 0)).fuse(ms, 2, o, x, null);
           assertSameWeights(local.model(), g.model(), 0, "activation-groups " + solver);
           assertEquals(local.reports().get(0).get(1).otCost(), g.reports().get(0).get(1).otCost());
         }
@@ -128,11 +129,11 @@ class DistributedFuserTest {
     for (FusionMode mode : FusionMode.values()) {
       FusionOptions o = FusionOptions.defaults().withMode(mode).withSolver(SolverKind.SINKHORN, 0.05)
           .withCost(GroundMetric.EUCLIDEAN, CostNormalization.MAX).withSinkhornStopping(1e-10, 100_000);
-      ModelAdapter.Fused local = ModelAdapter.fuse(ms, 1, o, x);
+      ModelAdapter.Fused local = ModelAdapter.fuse(ms, 1, o, x, null);
       ModelAdapter.Aligned loop = ModelAdapter.alignLayers(ms.get(0), ms.get(1), o, x, ModelAdapter.LOCAL_SOLVER);
-      assertSameWeights(local.model(), ModelAdapter.average(ms, 1, List.of(loop), 0.5).model(), 1e-5,
+      assertSameWeights(local.model(), ModelAdapter.average(ms, 1, List.of(loop), 0.5, ModelAdapter.CPU_BACKEND).model(), 1e-5,
           "layer loop " + mode);
-      ModelAdapter.Fused block = new DistributedFuser(spark, dist(false, false, 1)).fuse(ms, 1, o, x);
+      ModelAdapter.Fused block = new DistributedFuser(spark, dist(false, false, 1)).fuse(ms, 1, o, x, null);
       assertSameWeights(local.model(), block.model(), 1e-5, "block " + mode);
     }
   }

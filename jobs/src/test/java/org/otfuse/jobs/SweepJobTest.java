@@ -81,6 +81,24 @@ class SweepJobTest {
     assertEquals(total, after.select("point_id", "method", "model_id").distinct().count());
   }
 
+  /**
+   * {@code run.backend = cuda} on a machine without a GPU (or without Spark GPU resources): each
+   * task asks {@code Backends.forTask} for its GPU, falls back to the CPU with a logged reason,
+   * and the rows say what ran.
+   */
+  @Test
+  void cudaRequestedWithoutGpuFallsBackAndRowsSaySo(SparkSession spark) throws Exception {
+    Path results = tmp.resolve("results");
+    List<String> o = TestZoo.overrides("backend", results);
+    o.addAll(List.of("run.backend=cuda", "select.widths=[[24,12]]", "sweep.max-groups=1"));
+    String out = run(spark, conf(tmp), o);
+    assertTrue(out.contains("4 points, 0 skipped"), out);
+    Dataset<Row> rows = ResultTable.readSweep(spark, results.toString(), "backend");
+    assertEquals(0, rows.filter("status != 'ok'").count());
+    assertEquals(List.of("cpu-nd4j"), rows.select("backend").distinct()
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+  }
+
   static void deleteTree(Path p) throws Exception {
     try (var walk = Files.walk(p)) {
       for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {

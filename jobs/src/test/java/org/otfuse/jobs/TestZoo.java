@@ -45,7 +45,7 @@ final class TestZoo {
     List<ZooModelSpec> out = new ArrayList<>();
     for (List<Integer> w : WIDTHS) {
       for (int seed = 0; seed < 3; seed++) {
-        out.add(new ZooModelSpec(DatasetName.FASHION_MNIST, w, true, seed, ZooSplit.FULL, 1, 32, 0.05, 0.5, 0));
+        out.add(ZooModelSpec.mlp(DatasetName.FASHION_MNIST, w, true, seed, ZooSplit.FULL, 1, 32, 0.05, 0.5, 0));
       }
     }
     return out;

@@ -38,7 +38,7 @@ class ZooAndCompressJobTest {
     assertTrue(out.contains("trained 3 models"), out);
     List<ModelMeta> zoo = Zoo.at(zooDir.toString()).list();
     assertEquals(3, zoo.size());
-    assertEquals(List.of(16, 8), zoo.get(0).hidden());
+    assertEquals(List.of(16, 8), zoo.get(0).widths());
     assertTrue(run(spark, "train-zoo", conf, paths).contains("trained 0 models"));
 
     out = run(spark, "compress", conf, paths);

@@ -8,15 +8,16 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.otfuse.core.backend.TransportBackend;
 import org.otfuse.core.data.DatasetName;
 import org.otfuse.core.data.ImageDataset;
 import org.otfuse.core.data.Split;
 import org.otfuse.core.fusion.FusionOptions;
 import org.otfuse.core.fusion.LayerReport;
 import org.otfuse.core.io.TensorFormatException;
-import org.otfuse.core.model.Evaluation;
 import org.otfuse.core.sweep.ModelAdapter.Model;
 import org.otfuse.core.sweep.ResultSchema.Column;
+import org.otfuse.core.train.Evaluator;
 import org.otfuse.core.train.SgdOptions;
 import org.otfuse.core.zoo.DataCache;
 import org.otfuse.core.zoo.ModelMeta;
@@ -42,8 +43,13 @@ public final class PointRunner {
   /** How the OT fusion of a point is computed: in the calling thread, or distributed by the caller. */
   @FunctionalInterface
   public interface Fuser {
-    /** Fuses {@code models} onto {@code models.get(target)}. */
-    ModelAdapter.Fused fuse(List<Model> models, int target, FusionOptions options, INDArray samples);
+    /**
+     * Fuses {@code models} onto {@code models.get(target)}.
+     *
+     * @param backend the task's transport backend (null: core's ND4J CPU path); not closed here
+     */
+    ModelAdapter.Fused fuse(List<Model> models, int target, FusionOptions options, INDArray samples,
+        TransportBackend backend);
   }
 
   /** The local fuser: core's OT fusion in this thread. */
@@ -61,9 +67,11 @@ public final class PointRunner {
    * @param sparkVersion Spark version (null outside Spark)
    * @param distribution how the point is distributed ({@code task}, {@code k-alignments}, ...)
    * @param fuser how OT fusion is computed
+   * @param backend the transport backend of the task (null: core's ND4J CPU path); the caller
+   *     opens and closes it
    */
   public record Env(String zooDir, String dataDir, String modelsOut, int buckets, int attempt, String executorId,
-      String sparkVersion, String distribution, Fuser fuser) {}
+      String sparkVersion, String distribution, Fuser fuser, TransportBackend backend) {}
 
   /** The directory of a dataset's idx files under the data root. */
   public static String datasetDir(String dataDir, String dataset) {
@@ -85,11 +93,18 @@ public final class PointRunner {
       metas.add(m);
       models.add(ModelAdapter.load(zoo, m));
     }
+    long[] input = models.get(0).inputShape();
+    for (Model m : models) {
+      if (!java.util.Arrays.equals(m.inputShape(), input)) {
+        throw new IllegalArgumentException("models of one point take different inputs: " + models.get(0).id() + " "
+            + java.util.Arrays.toString(input) + ", " + m.id() + " " + java.util.Arrays.toString(m.inputShape()));
+      }
+    }
     DatasetName ds = DatasetName.parse(p.dataset());
     String dir = datasetDir(env.dataDir(), p.dataset());
-    ImageDataset test = DataCache.get(ds, dir, Split.TEST);
+    ImageDataset test = DataCache.forInput(ds, dir, Split.TEST, input);
     boolean needTrain = p.finetuneEpochs() > 0 || p.fusion().activationSamples() > 0;
-    ImageDataset train = needTrain ? DataCache.get(ds, dir, Split.TRAIN) : null;
+    ImageDataset train = needTrain ? DataCache.forInput(ds, dir, Split.TRAIN, input) : null;
     double loadS = seconds(t0);
 
     ResultRow base = base(p, env, metas);
@@ -99,6 +114,8 @@ public final class PointRunner {
       runFusion(p, env, base, models, test, train, rows);
     } else {
       runCompression(p, env, base, models.get(0), test, train, rows);
+      // Compression's OT runs on core's ND4J CPU path (it takes no transport backend).
+      rows.forEach(r -> r.set(Column.BACKEND, ModelAdapter.CPU_BACKEND));
     }
     double total = seconds(t0);
     for (ResultRow r : rows) {
@@ -111,11 +128,11 @@ public final class PointRunner {
       ImageDataset train, List<ResultRow> rows) throws IOException {
     for (int i = 0; i < models.size(); i++) {
       long t = System.nanoTime();
-      Evaluation.Metrics m = ModelAdapter.evaluate(models.get(i), test);
+      Evaluator.Metrics m = ModelAdapter.evaluate(models.get(i), test);
       rows.add(row(base, "parent", models.get(i), 0, seconds(t), m).set(Column.MODEL_ID, p.modelIds().get(i)));
     }
     long t = System.nanoTime();
-    Evaluation.Metrics ens = ModelAdapter.evaluateEnsemble(models, test);
+    Evaluator.Metrics ens = ModelAdapter.evaluateEnsemble(models, test);
     rows.add(row(base, "ensemble", models.get(p.targetIndex()), 0, seconds(t), ens));
 
     int k = models.size();
@@ -123,16 +140,17 @@ public final class PointRunner {
     t = System.nanoTime();
     Model vanilla = ModelAdapter.vanilla(models, p.targetIndex(), step);
     double compute = seconds(t);
-    t = System.nanoTime();
-    rows.add(row(base, "vanilla", vanilla, compute, seconds(t), ModelAdapter.evaluate(vanilla, test)));
+    rows.add(evaluated(base, "vanilla", vanilla, compute, test));
 
     FusionOptions o = p.fusion().toOptions(k);
     INDArray samples = p.fusion().activationSamples() > 0 ? train.head(p.fusion().activationSamples()).features() : null;
     t = System.nanoTime();
-    ModelAdapter.Fused fused = env.fuser().fuse(models, p.targetIndex(), o, samples);
+    ModelAdapter.Fused fused = env.fuser().fuse(models, p.targetIndex(), o, samples, env.backend());
     compute = seconds(t);
-    t = System.nanoTime();
-    ResultRow ot = row(base, "ot", fused.model(), compute, seconds(t), ModelAdapter.evaluate(fused.model(), test));
+    for (ResultRow r : rows) {
+      r.set(Column.BACKEND, fused.backend());
+    }
+    ResultRow ot = evaluated(base, "ot", fused.model(), compute, test).set(Column.BACKEND, fused.backend());
     layerStats(ot, fused.reports());
     rows.add(ot);
     save(env, p, "ot", fused.model());
@@ -141,8 +159,7 @@ public final class PointRunner {
       t = System.nanoTime();
       Model ft = ModelAdapter.finetune(fused.model(), finetuneData(p, train), sgd(p));
       compute = seconds(t);
-      t = System.nanoTime();
-      ResultRow r = row(base, "ot_finetuned", ft, compute, seconds(t), ModelAdapter.evaluate(ft, test));
+      ResultRow r = evaluated(base, "ot_finetuned", ft, compute, test).set(Column.BACKEND, fused.backend());
       layerStats(r, fused.reports());
       rows.add(r);
       save(env, p, "ot_finetuned", ft);
@@ -151,30 +168,34 @@ public final class PointRunner {
 
   private static void runCompression(SweepPoint p, Env env, ResultRow base, Model model, ImageDataset test,
       ImageDataset train, List<ResultRow> rows) throws IOException {
-    long t = System.nanoTime();
-    rows.add(row(base, "parent", model, 0, seconds(t), ModelAdapter.evaluate(model, test))
-        .set(Column.MODEL_ID, p.modelIds().get(0)));
+    rows.add(evaluated(base, "parent", model, 0, test).set(Column.MODEL_ID, p.modelIds().get(0)));
     for (SweepConfig.CompressionMethod method : p.compressionMethods()) {
       String name = "compress_" + SweepConfig.lower(method);
-      t = System.nanoTime();
+      long t = System.nanoTime();
       Model c = method == SweepConfig.CompressionMethod.OT
           ? ModelAdapter.compressOt(model, p.widthFactor(), p.fusion().toOptions(2))
           : ModelAdapter.pruneMagnitude(model, p.widthFactor());
       double compute = seconds(t);
-      t = System.nanoTime();
-      rows.add(row(base, name, c, compute, seconds(t), ModelAdapter.evaluate(c, test))
-          .set(Column.MODEL_ID, p.modelIds().get(0)));
+      rows.add(evaluated(base, name, c, compute, test).set(Column.MODEL_ID, p.modelIds().get(0)));
       save(env, p, name, c);
       if (p.finetuneEpochs() > 0) {
         t = System.nanoTime();
         Model ft = ModelAdapter.finetune(c, finetuneData(p, train), sgd(p));
         compute = seconds(t);
-        t = System.nanoTime();
-        rows.add(row(base, name + "_finetuned", ft, compute, seconds(t), ModelAdapter.evaluate(ft, test))
-            .set(Column.MODEL_ID, p.modelIds().get(0)));
+        rows.add(evaluated(base, name + "_finetuned", ft, compute, test).set(Column.MODEL_ID, p.modelIds().get(0)));
         save(env, p, name + "_finetuned", ft);
       }
     }
+  }
+
+  /**
+   * The row of {@code m}: evaluates it on {@code test}, timing the evaluation itself (the clock
+   * is read before and after it: {@code time_eval_s}).
+   */
+  private static ResultRow evaluated(ResultRow base, String method, Model m, double computeS, ImageDataset test) {
+    long t = System.nanoTime();
+    Evaluator.Metrics metrics = ModelAdapter.evaluate(m, test);
+    return row(base, method, m, computeS, seconds(t), metrics);
   }
 
   private static ImageDataset finetuneData(SweepPoint p, ImageDataset train) {
@@ -197,7 +218,7 @@ public final class PointRunner {
   }
 
   private static ResultRow row(ResultRow base, String method, Model m, double computeS, double evalS,
-      Evaluation.Metrics metrics) {
+      Evaluator.Metrics metrics) {
     return base.copy().set(Column.METHOD, method).set(Column.STATUS, "ok").set(Column.RESULT_WIDTHS, m.widths())
         .set(Column.ACCURACY, metrics.accuracy()).set(Column.LOSS, metrics.loss()).set(Column.N_TEST, metrics.n())
         .set(Column.TIME_COMPUTE_S, computeS).set(Column.TIME_EVAL_S, evalS);
@@ -269,7 +290,7 @@ public final class PointRunner {
         .set(Column.JAVA_VERSION, Versions.java())
         .set(Column.EXECUTOR_ID, env.executorId());
     if (!metas.isEmpty()) {
-      r.set(Column.ARCH, metas.get(0).architecture()).set(Column.WIDTHS, metas.get(0).widthsLabel())
+      r.set(Column.ARCH, metas.get(0).arch().displayName()).set(Column.WIDTHS, metas.get(0).widthsLabel())
           .set(Column.SPLITS, metas.stream().map(ModelMeta::split).toList());
     }
     try {

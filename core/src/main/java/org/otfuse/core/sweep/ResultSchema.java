@@ -8,10 +8,14 @@ import java.util.List;
  * module maps them to a Spark schema; {@code sweep_id} and {@code point_bucket} are the partition
  * columns (directories {@code sweep_id=<id>/point_bucket=<n>}). A change that renames, removes or
  * changes the meaning of a column bumps {@link #VERSION}; adding a nullable column does not.
+ *
+ * <p>Version 2: {@code backend} added (the transport backend of the point's OT math); {@code arch}
+ * holds any architecture ({@code mlp}, {@code vgg11}, {@code resnet18}, a HOCON file name) and
+ * {@code widths} / {@code result_widths} the sizes of the hidden neuron groups of any network.
  */
 public final class ResultSchema {
   /** The schema version written in every row ({@code schema_version}). */
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
 
   private ResultSchema() {}
 
@@ -33,8 +37,10 @@ public final class ResultSchema {
     MODEL_ID("model_id", Type.STRING, "the parent of a parent row, the compressed model of a compression row"),
     MODEL_IDS("model_ids", Type.STRING_ARRAY, "the point's zoo models in group order"),
     DATASET("dataset", Type.STRING, "dataset name"),
-    ARCH("arch", Type.STRING, "architecture (mlp)"),
-    WIDTHS("widths", Type.STRING, "hidden widths of the parents, e.g. 64x32"),
+    ARCH("arch", Type.STRING, "architecture: mlp, vgg11 ... vgg19, resnet18, resnet34, or the file name of a HOCON"
+        + " architecture"),
+    WIDTHS("widths", Type.STRING, "hidden widths of the parents (sizes of the hidden neuron groups: MLP layers,"
+        + " conv channels), e.g. 64x32"),
     SPLITS("splits", Type.STRING_ARRAY, "training split of each parent"),
     GROUP_SIZE("group_size", Type.INT, "K, the number of models fused (1 for compression)"),
     TARGET_INDEX("target_index", Type.INT, "index of the target model in model_ids"),
@@ -48,7 +54,7 @@ public final class ResultSchema {
     ACTIVATION_SAMPLES("activation_samples", Type.INT, "training images for activations mode (0 otherwise)"),
     FINETUNE_EPOCHS("finetune_epochs", Type.INT, "fine-tuning epochs of the point (0 = none)"),
     WIDTH_FACTOR("width_factor", Type.DOUBLE, "compression width factor (null for fusion)"),
-    RESULT_WIDTHS("result_widths", Type.STRING, "hidden widths of the evaluated model"),
+    RESULT_WIDTHS("result_widths", Type.STRING, "hidden widths of the evaluated model (as widths)"),
     ACCURACY("accuracy", Type.DOUBLE, "test accuracy in percent"),
     LOSS("loss", Type.DOUBLE, "test mean negative log-likelihood"),
     N_TEST("n_test", Type.INT, "test images evaluated"),
@@ -67,6 +73,9 @@ public final class ResultSchema {
     OTFUSE_VERSION("otfuse_version", Type.STRING, "otfuse version"),
     SPARK_VERSION("spark_version", Type.STRING, "Spark version"),
     ND4J_BACKEND("nd4j_backend", Type.STRING, "ND4J backend of the executor (CpuBackend, JCublasBackend)"),
+    BACKEND("backend", Type.STRING, "transport backend of the point's OT fusion (ground costs, Sinkhorn): cpu-nd4j"
+        + " (core's ND4J CPU path, also what exact OT, plan algebra and compression always use) or cuda:N (...)"
+        + " (the GPU Spark assigned to the task; run.backend)"),
     JAVA_VERSION("java_version", Type.STRING, "Java version of the executor"),
     EXECUTOR_ID("executor_id", Type.STRING, "Spark executor that ran the point"),
     FINISHED_AT("finished_at", Type.TIMESTAMP, "when the row was produced (UTC)");

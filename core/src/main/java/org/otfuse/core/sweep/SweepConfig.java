@@ -46,12 +46,13 @@ public record SweepConfig(
   }
 
   /** {@code otfuse.select}: empty lists select everything. */
-  public record Selection(List<String> datasets, List<List<Integer>> widths, List<String> splits,
+  public record Selection(List<String> datasets, List<String> archs, List<List<Integer>> widths, List<String> splits,
       List<String> modelIds) implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     public Selection {
       datasets = List.copyOf(datasets);
+      archs = List.copyOf(archs);
       widths = widths.stream().map(List::copyOf).toList();
       splits = List.copyOf(splits);
       modelIds = List.copyOf(modelIds);
@@ -110,9 +111,25 @@ public record SweepConfig(
     private static final long serialVersionUID = 1L;
   }
 
+  /** {@code otfuse.run.backend}: where a task runs its OT math. */
+  public enum BackendChoice {
+    /** The GPU Spark assigned to the task when it assigned one, else the CPU. */
+    AUTO,
+    /** Core's ND4J CPU path. */
+    CPU,
+    /** The task's GPU; without one (or without the CUDA library) the CPU, with a logged warning. */
+    CUDA;
+
+    /** Whether a task with these GPU addresses (null or empty: none) should try its GPU. */
+    public boolean preferGpu(String[] gpuAddresses) {
+      return this == CUDA || (this == AUTO && gpuAddresses != null && gpuAddresses.length > 0);
+    }
+  }
+
   /** {@code otfuse.run}. */
-  public record Run(int commitEvery, int buckets, Distribute distribute) implements Serializable {
-    private static final long serialVersionUID = 1L;
+  public record Run(int commitEvery, int buckets, Distribute distribute, BackendChoice backend)
+      implements Serializable {
+    private static final long serialVersionUID = 2L;
   }
 
   /** {@code otfuse.testing}: fault injection. */
@@ -151,8 +168,8 @@ public record SweepConfig(
         ZooSpec.fromConfig(c.getConfig("zoo.models"), OtfuseConfig.ROOT + ".zoo.models"));
     List<String> splits = c.getStringList("select.splits");
     splits.forEach(ZooSplit::parse);
-    Selection select = new Selection(c.getStringList("select.datasets"), intLists(c, "select.widths"), splits,
-        c.getStringList("select.model-ids"));
+    Selection select = new Selection(c.getStringList("select.datasets"), c.getStringList("select.archs"),
+        intLists(c, "select.widths"), splits, c.getStringList("select.model-ids"));
 
     List<Integer> ks = c.getIntList("sweep.group-sizes");
     for (int k : ks) {
@@ -221,7 +238,8 @@ public record SweepConfig(
       throw bad(c, "run.distribute", "block-cost-cells=" + dist.blockCostCells() + ", block-rows=" + dist.blockRows(),
           "block-cost-cells >= 0 and block-rows >= 1");
     }
-    Run run = new Run(nonNegative(c, "run.commit-every"), buckets, dist);
+    Run run = new Run(nonNegative(c, "run.commit-every"), buckets, dist,
+        oneEnum(c, "run.backend", BackendChoice.class));
     Testing testing = new Testing(c.getIntList("testing.fail-points"), c.getInt("testing.fail-attempts"),
         c.getLong("testing.sleep-ms"));
     return new SweepConfig(sweepId, nonEmpty(c, "results"), data, zoo, select, grid, compression, run,

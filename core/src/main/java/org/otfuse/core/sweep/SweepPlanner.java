@@ -15,8 +15,9 @@ import org.otfuse.core.zoo.ModelMeta;
  * Expands a sweep into points, deterministically: the same configuration and zoo give the same
  * points in the same order with the same ids.
  *
- * <p>Selected models are split into families of equal (dataset, hidden widths, bias); within a
- * family (models in id order) every K-subset in lexicographic order is a group, at most
+ * <p>Selected models are split into families of equal dataset and architecture (name, hidden
+ * widths, bias, BatchNorm, classes, input shape): models that fusion and vanilla averaging can
+ * combine. Within a family (models in id order) every K-subset in lexicographic order is a group, at most
  * {@code max-groups} per K. Each group is crossed with targets x modes x solvers (x regs for
  * Sinkhorn only) x ground metrics x normalisations x ensemble steps x fine-tuning epochs.
  * Compression points are every selected model x width factor. Points with equal settings
@@ -32,7 +33,10 @@ public final class SweepPlanner {
       if (!s.datasets().isEmpty() && !s.datasets().contains(m.dataset())) {
         continue;
       }
-      if (!s.widths().isEmpty() && !s.widths().contains(m.hidden())) {
+      if (!s.archs().isEmpty() && !s.archs().contains(m.arch().displayName())) {
+        continue;
+      }
+      if (!s.widths().isEmpty() && !s.widths().contains(m.widths())) {
         continue;
       }
       if (!s.splits().isEmpty() && !s.splits().contains(m.split())) {
@@ -124,11 +128,13 @@ public final class SweepPlanner {
         methods));
   }
 
-  /** Models grouped by (dataset, widths, bias), families in key order, models in id order. */
+  /** Models grouped by dataset and architecture, families in key order, models in id order. */
   static Map<String, List<ModelMeta>> families(List<ModelMeta> models) {
     Map<String, List<ModelMeta>> out = new TreeMap<>();
     for (ModelMeta m : models) {
-      String key = m.dataset() + "|" + m.architecture() + "|" + m.widthsLabel() + "|" + m.bias();
+      org.otfuse.core.zoo.ModelArch a = m.arch();
+      String key = m.dataset() + "|" + a.displayName() + "|" + m.widthsLabel() + "|" + a.bias() + "|" + a.batchNorm()
+          + "|" + a.numClasses() + "|" + a.inputShape() + "|" + (a.conf() == null ? "" : a.conf().hashCode());
       out.computeIfAbsent(key, x -> new ArrayList<>()).add(m);
     }
     return out;

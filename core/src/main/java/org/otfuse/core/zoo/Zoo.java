@@ -1,5 +1,6 @@
 package org.otfuse.core.zoo;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -9,17 +10,19 @@ import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.otfuse.core.graph.Network;
 import org.otfuse.core.io.Checkpoints;
 import org.otfuse.core.io.HadoopPaths;
 import org.otfuse.core.io.Safetensors;
-import org.otfuse.core.model.MlpNet;
-import org.otfuse.core.model.MlpSpec;
 
 /**
  * A model zoo on any Hadoop file system: {@code <dir>/<model_id>/model.safetensors} and
- * {@code <dir>/<model_id>/meta.json}. Both files are written atomically (temporary file, rename),
- * the checkpoint first: a model is in the zoo once its {@code meta.json} exists, so a training
- * task killed half-way leaves no model behind, and a retried one overwrites its own files.
+ * {@code <dir>/<model_id>/meta.json} ({@link ModelMeta}: any architecture; a directory written by
+ * {@code otfuse train --out <dir>/<model_id>} is a zoo model too). Both files are written
+ * atomically (temporary file, rename), the checkpoint first: a model is in the zoo once its
+ * {@code meta.json} exists, so a training task killed half-way leaves no model behind, and a
+ * retried one overwrites its own files (or resumes its {@code checkpoint.safetensors}, see
+ * {@link ZooTrainer}).
  */
 public final class Zoo {
   /** Checkpoint file name inside a model directory. */
@@ -67,13 +70,14 @@ public final class Zoo {
   }
 
   /**
-   * Adds a model: checkpoint first, then meta.json (the commit marker), each atomically.
-   * Not modified: {@code net}.
+   * Adds a model: checkpoint first, then meta.json (the commit marker, in the layout of
+   * {@code otfuse train} with {@code extra} added), each atomically. Not modified: {@code net},
+   * {@code extra}.
    */
-  public void write(ModelMeta meta, MlpNet net) throws IOException {
-    Safetensors.write(net.toStateDict(null), checkpointPath(meta.modelId()),
+  public void write(ModelMeta meta, Network net, ObjectNode extra) throws IOException {
+    Safetensors.write(net.params(), checkpointPath(meta.modelId()),
         Map.of("otfuse_model_id", meta.modelId(), "otfuse_version", meta.otfuseVersion()));
-    HadoopPaths.writeBytes(metaPath(meta.modelId()), meta.toJson());
+    meta.toTrainMeta(extra).write(modelDir(meta.modelId()));
   }
 
   /** The metadata of one model; fails naming the file when it is missing or malformed. */
@@ -82,23 +86,17 @@ public final class Zoo {
     if (!HadoopPaths.exists(path)) {
       throw new FileNotFoundException(path + ": no such file; model " + modelId + " is not in the zoo " + dir);
     }
-    ModelMeta m = ModelMeta.fromJson(HadoopPaths.readAllBytes(path), path);
-    if (!m.modelId().equals(modelId)) {
-      throw new IOException(path + ": model_id is '" + m.modelId() + "' but the directory is '" + modelId + "'");
-    }
-    return m;
+    return ModelMeta.read(path, modelId);
   }
 
   /**
-   * Loads a model's checkpoint and checks it against its metadata (input width, hidden widths,
-   * classes, bias); a corrupt or mismatching file fails with its path in the message.
+   * Loads a model's checkpoint into the graph of its architecture, checking every tensor's name
+   * and shape ({@link Network#of}); a corrupt or mismatching file fails with its path in the message.
    */
-  public MlpNet load(ModelMeta meta) throws IOException {
+  public Network load(ModelMeta meta) throws IOException {
     String path = checkpointPath(meta.modelId());
-    MlpSpec spec = new MlpSpec(meta.inputDim(), meta.hidden().stream().mapToInt(Integer::intValue).toArray(),
-        meta.numClasses(), meta.bias());
     try {
-      return MlpNet.fromStateDict(Checkpoints.read(path), spec);
+      return Network.of(meta.arch().graph(), Checkpoints.read(path));
     } catch (IllegalArgumentException e) {
       String msg = e.getMessage() == null ? "" : e.getMessage();
       throw new IOException(msg.contains(path) ? msg : path + ": " + msg, e);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +14,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.otfuse.core.backend.JavaBackend;
+import org.otfuse.core.backend.TransportBackend;
 import org.otfuse.core.data.DatasetName;
 import org.otfuse.core.sweep.ResultSchema.Column;
 import org.otfuse.core.zoo.SyntheticImages;
@@ -32,7 +36,7 @@ class PointRunnerTest {
     SyntheticImages.write(data, 1500, 300, 5);
     zoo = Zoo.at(dir.resolve("zoo").toString());
     for (int seed = 0; seed < 3; seed++) {
-      ZooTrainer.train(new ZooModelSpec(DatasetName.FASHION_MNIST, List.of(20, 10), true, seed, ZooSplit.FULL, 1, 32,
+      ZooTrainer.train(ZooModelSpec.mlp(DatasetName.FASHION_MNIST, List.of(20, 10), true, seed, ZooSplit.FULL, 1, 32,
           0.05, 0.5, 0), data, zoo);
     }
     SweepConfig c = SweepConfig.from(OtfuseConfig.load(null, List.of("sweep-id=unit", "sweep.group-sizes=[3]",
@@ -43,7 +47,7 @@ class PointRunnerTest {
 
   static PointRunner.Env env(String modelsOut) {
     return new PointRunner.Env(zoo.dir(), dir.resolve("data").toString(), modelsOut, 4, 0, "test", null, "task",
-        PointRunner.LOCAL);
+        PointRunner.LOCAL, null);
   }
 
   @Test
@@ -63,12 +67,85 @@ class PointRunnerTest {
       assertTrue((Double) r.get(Column.ACCURACY) >= 0 && (Double) r.get(Column.ACCURACY) <= 100);
       assertEquals(300, r.get(Column.N_TEST));
       assertTrue((Double) r.get(Column.TIME_TOTAL_S) >= (Double) r.get(Column.TIME_LOAD_S));
+      assertEquals(ModelAdapter.CPU_BACKEND, r.get(Column.BACKEND));
+      assertEquals("mlp", r.get(Column.ARCH));
+      assertEquals("20x10", r.get(Column.WIDTHS));
     }
     ResultRow ot = rows.get(5);
     assertEquals(List.of("fc1", "fc2"), ot.get(Column.OT_LAYERS));
     assertEquals(2, ((List<?>) ot.get(Column.OT_COST)).size());
     assertTrue(Files.exists(dir.resolve("models").resolve(p.pointId()).resolve("ot.safetensors")));
     assertTrue(PointRunner.summary(rows).startsWith("parent "), PointRunner.summary(rows));
+  }
+
+  /**
+   * {@code time_eval_s} times the evaluation itself: the vanilla and OT rows evaluate a network
+   * of the parents' size on the same test set, so their evaluation takes about as long as a
+   * parent's (a clock read before the evaluation gave microseconds); and the phases add up to at
+   * most the point's total.
+   */
+  @Test
+  void evalTimesMeasureTheEvaluation() throws IOException {
+    SweepPoint p = points.get(0);
+    SweepPoint plain = new SweepPoint(p.sweepId(), p.pointId(), p.index(), p.kind(), p.dataset(), p.modelIds(),
+        p.targetIndex(), p.fusion(), 0, p.finetune(), p.widthFactor(), p.compressionMethods());
+    List<ResultRow> rows = PointRunner.run(plain, env(null));
+    double fastestParent = rows.stream().filter(r -> "parent".equals(r.get(Column.METHOD)))
+        .mapToDouble(r -> (Double) r.get(Column.TIME_EVAL_S)).min().orElseThrow();
+    assertTrue(fastestParent > 0, "parent eval time " + fastestParent);
+    double phases = (Double) rows.get(0).get(Column.TIME_LOAD_S);
+    for (ResultRow r : rows) {
+      double eval = (Double) r.get(Column.TIME_EVAL_S);
+      assertTrue(eval >= 0.1 * fastestParent, r.get(Column.METHOD) + ": time_eval_s " + eval
+          + " is far below a parent's " + fastestParent + ": the clock was not around the evaluation");
+      phases += eval + (Double) r.get(Column.TIME_COMPUTE_S);
+    }
+    double total = (Double) rows.get(0).get(Column.TIME_TOTAL_S);
+    assertTrue(phases <= total + 1e-6, "load + compute + eval = " + phases + " s exceeds time_total_s " + total);
+  }
+
+  /**
+   * A task's transport backend reaches the fusion: with a device backend (here
+   * {@link JavaBackend}'s real arithmetic announced as a GPU, as {@code CudaBackend} is on one)
+   * the ground costs run on it, every row of the point records its name, and the fused model
+   * matches the CPU path's.
+   */
+  @Test
+  void taskBackendRunsTheFusionAndIsRecorded() throws IOException {
+    SweepPoint p = points.get(0);
+    SweepPoint plain = new SweepPoint(p.sweepId(), p.pointId(), p.index(), p.kind(), p.dataset(), p.modelIds(),
+        p.targetIndex(), p.fusion(), 0, p.finetune(), p.widthFactor(), p.compressionMethods());
+    AtomicInteger costs = new AtomicInteger();
+    try (JavaBackend java = new JavaBackend(1)) {
+      TransportBackend device = (TransportBackend) Proxy.newProxyInstance(TransportBackend.class.getClassLoader(),
+          new Class<?>[] {TransportBackend.class}, (proxy, method, args) -> {
+            switch (method.getName()) {
+              case "name":
+                return "device-like(java)";
+              case "isGpu":
+                return true;
+              case "groundCost":
+                costs.incrementAndGet();
+                return method.invoke(java, args);
+              default:
+                return method.invoke(java, args);
+            }
+          });
+      PointRunner.Env env = new PointRunner.Env(zoo.dir(), dir.resolve("data").toString(), null, 4, 0, "test", null,
+          "task", PointRunner.LOCAL, device);
+      List<ResultRow> onDevice = PointRunner.run(plain, env);
+      List<ResultRow> onCpu = PointRunner.run(plain, env(null));
+      assertTrue(costs.get() >= 2 * 2, "ground costs on the device: " + costs.get());
+      for (ResultRow r : onDevice) {
+        assertEquals("device-like(java)", r.get(Column.BACKEND), String.valueOf(r.get(Column.METHOD)));
+      }
+      ResultRow ot = onDevice.get(onDevice.size() - 1);
+      ResultRow cpuOt = onCpu.get(onCpu.size() - 1);
+      assertEquals("ot", ot.get(Column.METHOD));
+      assertEquals((Double) cpuOt.get(Column.ACCURACY), (Double) ot.get(Column.ACCURACY), 1.0);
+      assertEquals((Double) cpuOt.get(Column.OT_COST_TOTAL), (Double) ot.get(Column.OT_COST_TOTAL),
+          1e-4 * (Double) cpuOt.get(Column.OT_COST_TOTAL));
+    }
   }
 
   @Test

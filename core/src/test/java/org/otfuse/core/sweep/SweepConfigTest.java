@@ -78,15 +78,46 @@ class SweepConfigTest {
     assertTrue(SweepConfig.isSecretKey("fs.s3a.secret.key") && SweepConfig.isSecretKey("fs.s3a.access.key"));
   }
 
+  /** Every file of conf/sweeps loads, and its zoo expands (the CIFAR setups included). */
   @Test
-  void shippedConfigurationsAreValid() {
-    Path conf = Path.of(System.getProperty("user.dir")).getParent().resolve("conf");
-    for (String name : List.of("quickstart.conf", "mnist-mlp.conf", "compression.conf")) {
-      Path f = conf.resolve("sweeps").resolve(name);
-      if (Files.exists(f)) {
-        SweepConfig c = SweepConfig.from(OtfuseConfig.load(f.toString(), List.of()));
-        assertTrue(!c.sweepId().isEmpty(), name);
-      }
+  void shippedConfigurationsAreValid() throws IOException {
+    Path conf = Path.of(System.getProperty("user.dir")).getParent().resolve("conf").resolve("sweeps");
+    List<Path> files;
+    try (var list = Files.list(conf)) {
+      files = list.filter(f -> f.toString().endsWith(".conf")).sorted().toList();
     }
+    assertTrue(files.size() >= 6, files.toString());
+    java.util.Map<String, SweepConfig> byName = new java.util.HashMap<>();
+    for (Path f : files) {
+      SweepConfig c = SweepConfig.from(OtfuseConfig.load(f.toString(), List.of()));
+      assertTrue(!c.sweepId().isEmpty(), f.toString());
+      assertTrue(!c.zoo().models().expand().isEmpty(), f.toString());
+      byName.put(f.getFileName().toString(), c);
+    }
+    // The quickstart zoo keeps the ids (and the training loop) of earlier versions.
+    List<org.otfuse.core.zoo.ZooModelSpec> quick = byName.get("quickstart.conf").zoo().models().expand();
+    assertEquals("fashion-mnist_mlp-100x50_s0_full_e2", quick.get(0).modelId());
+    assertEquals(org.otfuse.core.zoo.ZooRecipe.Engine.MLP, quick.get(0).engine());
+    org.otfuse.core.zoo.ZooModelSpec vgg = byName.get("cifar10-vgg11.conf").zoo().models().expand().get(0);
+    assertEquals("cifar10_vgg11-w1-nobias_s0_full_e300", vgg.modelId());
+    assertEquals(List.of(64, 128, 256, 256, 512, 512, 512, 512), vgg.arch().widths());
+    org.otfuse.core.zoo.ZooModelSpec resnet = byName.get("cifar100-resnet18.conf").zoo().models().expand().get(0);
+    assertEquals("cifar100_resnet18-w1-nobias_s0_full_e300", resnet.modelId());
+    assertEquals(100, resnet.arch().numClasses());
+    assertEquals(SweepConfig.BackendChoice.AUTO, byName.get("quickstart.conf").run().backend());
+  }
+
+  @Test
+  void backendChoice() {
+    SweepConfig c = SweepConfig.from(OtfuseConfig.load(null, List.of("run.backend=cuda")));
+    assertEquals(SweepConfig.BackendChoice.CUDA, c.run().backend());
+    assertTrue(SweepConfig.BackendChoice.CUDA.preferGpu(new String[0]));
+    assertTrue(SweepConfig.BackendChoice.AUTO.preferGpu(new String[] {"0"}));
+    assertTrue(!SweepConfig.BackendChoice.AUTO.preferGpu(new String[0]));
+    assertTrue(!SweepConfig.BackendChoice.CPU.preferGpu(new String[] {"0"}));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SweepConfig.from(OtfuseConfig.load(null, List.of("run.backend=gpu"))));
+    assertTrue(e.getMessage().contains("otfuse.run.backend is 'gpu'") && e.getMessage().contains("cuda"),
+        e.getMessage());
   }
 }

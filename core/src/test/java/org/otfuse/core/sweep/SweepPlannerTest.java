@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.otfuse.core.zoo.ModelArch;
 import org.otfuse.core.zoo.ModelMeta;
 
 class SweepPlannerTest {
@@ -15,7 +16,8 @@ class SweepPlannerTest {
     for (List<Integer> w : List.of(List.of(32, 16), List.of(64, 32))) {
       for (int s = 0; s < 3; s++) {
         String id = "fashion-mnist_mlp-" + w.get(0) + "x" + w.get(1) + "_s" + s + "_full_e1";
-        out.add(new ModelMeta(id, "mlp", 784, w, 10, true, "fashion-mnist", "full", s, 1, 100, 80, 0.5, 1, "t"));
+        ModelArch arch = new ModelArch("mlp", null, 1.0, w, true, false, 10, List.of(784L));
+        out.add(new ModelMeta(id, arch, "fashion-mnist", "full", s, 1, 100, 80, 0.5, 1, "t"));
       }
     }
     return out;
