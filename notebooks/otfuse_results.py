@@ -66,7 +66,7 @@ REQUIRED_COLUMNS = {
     "finished_at": "timestamp",
 }
 
-# Input features per dataset (for parameter counts of MLPs).
+# Input features per dataset (for the MLP weight count of tables without the parameters column).
 INPUTS = {"mnist": 784, "fashion-mnist": 784, "cifar10": 3072, "cifar100": 3072}
 CLASSES = {"mnist": 10, "fashion-mnist": 10, "cifar10": 10, "cifar100": 100}
 
@@ -285,9 +285,31 @@ def hidden_neurons(widths):
 
 
 def parameters(dataset, widths):
-    """Weights of an MLP on ``dataset`` with hidden ``widths`` (biases not counted)."""
+    """Weights of an MLP on ``dataset`` with hidden ``widths`` (biases not counted).
+
+    Only a fallback for tables written before the ``parameters`` column (see :func:`model_sizes`),
+    and right only for MLPs."""
     sizes = [INPUTS.get(dataset, 784)] + [int(w) for w in str(widths).split("x") if w] + [CLASSES.get(dataset, 10)]
     return sum(a * b for a, b in zip(sizes, sizes[1:]))
+
+
+def model_sizes(rows):
+    """The size of the parent models of each row's point, and what it counts: ``(sizes, unit)``.
+
+    ``sizes`` is a list aligned with ``rows``. With the ``parameters`` column (every floating-point
+    tensor of the state dict: weights, biases, BatchNorm affine and running statistics; any
+    architecture) it is the ``parameters`` of the point's ``parent`` rows, and ``unit`` is
+    ``"parameters"``. Tables written before that column, or where a point's parents lack it, fall
+    back to :func:`parameters`, the weights of an MLP of the row's ``dataset`` and ``widths``, for
+    every row (one unit per plot), and ``unit`` is ``"weights"``.
+    """
+    if "parameters" in rows.columns:
+        parents = rows[(rows["method"] == "parent") & rows["parameters"].notna()]
+        by_point = parents.groupby("point_id")["parameters"].first()
+        sizes = [by_point.get(p) for p in rows["point_id"]]
+        if sizes and all(s is not None and s == s for s in sizes):
+            return [int(s) for s in sizes], "parameters"
+    return [parameters(d, w) for d, w in zip(rows["dataset"], rows["widths"])], "weights"
 
 
 def family(row):

@@ -32,6 +32,40 @@ class CheckSchemaTest(unittest.TestCase):
             R.check_schema(cols, "here")
 
 
+class ModelSizesTest(unittest.TestCase):
+    @staticmethod
+    def rows(**extra):
+        import pandas as pd
+
+        data = {
+            "point_id": ["a", "a", "a", "a", "b", "b", "b"],
+            "method": ["parent", "parent", "ensemble", "ot", "parent", "compress_ot", "compress_magnitude"],
+            "dataset": ["fashion-mnist"] * 7,
+            "widths": ["100x50"] * 4 + ["20x10"] * 3,
+        }
+        data.update(extra)
+        return pd.DataFrame(data)
+
+    def test_uses_the_parents_parameters_column(self):
+        full = 784 * 100 + 100 + 100 * 50 + 50 + 50 * 10 + 10  # 84060, biases included
+        small = 784 * 20 + 20 + 20 * 10 + 10 + 10 * 10 + 10  # 16020
+        half = 784 * 10 + 10 + 10 * 5 + 5 + 5 * 10 + 10  # 7965: the compressed rows' own count
+        sizes, unit = R.model_sizes(self.rows(parameters=[full, full, None, full, small, half, half]))
+        self.assertEqual("parameters", unit)
+        self.assertEqual([84060] * 4 + [16020] * 3, sizes)
+
+    def test_falls_back_to_mlp_weights_without_the_column(self):
+        sizes, unit = R.model_sizes(self.rows())
+        self.assertEqual("weights", unit)
+        self.assertEqual([784 * 100 + 100 * 50 + 50 * 10] * 4 + [784 * 20 + 20 * 10 + 10 * 10] * 3, sizes)
+
+    def test_falls_back_for_every_row_when_a_point_lacks_it(self):
+        sizes, unit = R.model_sizes(self.rows(parameters=[84060, 84060, None, 84060, None, 7965, 7965]))
+        self.assertEqual("weights", unit)
+        self.assertEqual(83900, sizes[0])
+        self.assertEqual(15980, sizes[-1])
+
+
 @unittest.skipUnless(os.environ.get("OTFUSE_TEST_RESULTS"), "set OTFUSE_TEST_RESULTS to a sweep's results root")
 class LoadTest(unittest.TestCase):
     @classmethod

@@ -69,6 +69,15 @@ class ArchitectureSweepTest {
     Row vggOt = rows.filter("method = 'ot' and arch = 'vgg11' and mode = 'weights'").first();
     assertEquals("4x8x16x16x32x32x32x32", vggOt.getAs("widths"));
     assertEquals(8, vggOt.<scala.collection.Seq<?>>getAs("ot_cost").size());
+    // parameters: VGG11/16 without biases: 3x3 convs 3-4-8-16-16-32-32-32-32, classifier 32-10 (no bias);
+    // ResNet18/16 with BatchNorm (running statistics counted, num_batches_tracked not), linear with bias
+    long vgg = 9L * (3 * 4 + 4 * 8 + 8 * 16 + 16 * 16 + 16 * 32 + 32 * 32 * 3) + 32 * 10;
+    assertEquals(36428L, vgg);
+    assertEquals(List.of(vgg), rows.filter("arch = 'vgg11' and method != 'ensemble'").select("parameters").distinct()
+        .as(Encoders.LONG()).collectAsList());
+    assertEquals(List.of(45222L), rows.filter("arch = 'resnet18' and method != 'ensemble'").select("parameters")
+        .distinct().as(Encoders.LONG()).collectAsList());
+    assertEquals(4, rows.filter("method = 'ensemble' and parameters is null").count());
     for (Row r : rows.filter("method = 'ot'").collectAsList()) {
       assertTrue(r.<Double>getAs("ot_cost_total") > 0, r.toString());
       assertTrue(r.<Double>getAs("accuracy") >= 0 && r.<Double>getAs("accuracy") <= 100, r.toString());

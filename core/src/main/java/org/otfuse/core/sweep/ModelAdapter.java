@@ -73,6 +73,27 @@ public final class ModelAdapter {
     public long[] inputShape() {
       return net.graph().shape(net.graph().input().id());
     }
+
+    /** Parameter entries ({@link ModelAdapter#parameters(Network)}). */
+    public long parameters() {
+      return ModelAdapter.parameters(net);
+    }
+  }
+
+  /**
+   * The number of parameter entries of {@code net}: the elements of every floating-point tensor of
+   * its state dict (weights, biases, BatchNorm's weight, bias, running_mean and running_var), not
+   * integer tensors (BatchNorm's {@code num_batches_tracked}). An MLP 784-100-10 with biases has
+   * 784 * 100 + 100 + 100 * 10 + 10.
+   */
+  public static long parameters(Network net) {
+    long n = 0;
+    for (INDArray t : net.params().asMap().values()) {
+      if (t.dataType().isFPType()) {
+        n += t.length();
+      }
+    }
+    return n;
   }
 
   /**

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * fusion, with per-layer cost and plan statistics) and, with fine-tuning, {@code ot_finetuned};
  * for a compression point, the {@code parent} and one {@code compress_<method>} row per method
  * (and {@code compress_<method>_finetuned}). Every row carries the point's settings and per-phase
- * timings. Exceptions propagate: the caller decides between retrying and {@link #failedRow}.
+ * timings, and the evaluated model's widths and parameter count (none for the ensemble).
+ * Exceptions propagate: the caller decides between retrying and {@link #failedRow}.
  */
 public final class PointRunner {
   private static final Logger LOG = LoggerFactory.getLogger(PointRunner.class);
@@ -133,7 +134,8 @@ public final class PointRunner {
     }
     long t = System.nanoTime();
     Evaluator.Metrics ens = ModelAdapter.evaluateEnsemble(models, test);
-    rows.add(row(base, "ensemble", models.get(p.targetIndex()), 0, seconds(t), ens));
+    // K models, not one: no parameter count (result_widths are the target's, as the models share them).
+    rows.add(row(base, "ensemble", models.get(p.targetIndex()), 0, seconds(t), ens).set(Column.PARAMETERS, null));
 
     int k = models.size();
     double step = p.fusion().step(k);
@@ -220,6 +222,7 @@ public final class PointRunner {
   private static ResultRow row(ResultRow base, String method, Model m, double computeS, double evalS,
       Evaluator.Metrics metrics) {
     return base.copy().set(Column.METHOD, method).set(Column.STATUS, "ok").set(Column.RESULT_WIDTHS, m.widths())
+        .set(Column.PARAMETERS, m.parameters())
         .set(Column.ACCURACY, metrics.accuracy()).set(Column.LOSS, metrics.loss()).set(Column.N_TEST, metrics.n())
         .set(Column.TIME_COMPUTE_S, computeS).set(Column.TIME_EVAL_S, evalS);
   }

@@ -11,7 +11,9 @@ import java.util.List;
  *
  * <p>Version 2: {@code backend} added (the transport backend of the point's OT math); {@code arch}
  * holds any architecture ({@code mlp}, {@code vgg11}, {@code resnet18}, a HOCON file name) and
- * {@code widths} / {@code result_widths} the sizes of the hidden neuron groups of any network.
+ * {@code widths} / {@code result_widths} the sizes of the hidden neuron groups of any network;
+ * {@code parameters} (the evaluated model's parameter entries) added later as a nullable column
+ * within version 2 (tables written before it read it as null).
  */
 public final class ResultSchema {
   /** The schema version written in every row ({@code schema_version}). */
@@ -55,6 +57,10 @@ public final class ResultSchema {
     FINETUNE_EPOCHS("finetune_epochs", Type.INT, "fine-tuning epochs of the point (0 = none)"),
     WIDTH_FACTOR("width_factor", Type.DOUBLE, "compression width factor (null for fusion)"),
     RESULT_WIDTHS("result_widths", Type.STRING, "hidden widths of the evaluated model (as widths)"),
+    PARAMETERS("parameters", Type.LONG, "parameter entries of the evaluated model: the elements of every"
+        + " floating-point tensor of its state dict (weights, biases, BatchNorm weight, bias, running_mean and"
+        + " running_var; not BatchNorm's integer num_batches_tracked); null for the ensemble (K models, no single"
+        + " model) and a failed point"),
     ACCURACY("accuracy", Type.DOUBLE, "test accuracy in percent"),
     LOSS("loss", Type.DOUBLE, "test mean negative log-likelihood"),
     N_TEST("n_test", Type.INT, "test images evaluated"),

@@ -19,9 +19,17 @@ import org.otfuse.core.io.HadoopPaths;
  * history, timings, BatchNorm-recalibrated accuracy, what a fine-tuned model started from) is in
  * {@link #extra}, a JSON object kept as it is.
  *
- * <p>Not the Spark zoo's {@code org.otfuse.core.zoo.ModelMeta} (MLP-only keys {@code architecture,
- * input_dim, hidden, test_accuracy, ...} under {@code <zoo>/<model_id>/}): this one describes any
- * graph network (width, BatchNorm, input shape). Merging the two is an open item.
+ * <p>It is also the zoo's layout: {@link org.otfuse.core.zoo.Zoo#write} writes a zoo model's
+ * {@code <zoo>/<model_id>/meta.json} as a TrainMeta ({@link org.otfuse.core.zoo.ModelMeta#toTrainMeta})
+ * whose {@link #extra} adds {@code model_id, train_images, train_seconds}, {@code arch_conf} (the
+ * text of a HOCON architecture) and {@link org.otfuse.core.zoo.ZooTrainer}'s recipe and history,
+ * beside {@code model.safetensors}; {@link org.otfuse.core.zoo.ModelMeta#read} reads it back
+ * through {@link #read}. So a directory written by {@code otfuse train --out <zoo>/<id>} is a zoo
+ * model as it is, for any architecture. {@code ModelMeta} remains the zoo's own view (a
+ * {@link org.otfuse.core.zoo.ModelArch} that rebuilds the graph on Spark executors, the extra keys
+ * as fields) and still reads the zoo's first, MLP-only layout ({@code "format": 1}: {@code
+ * architecture, input_dim, hidden, test_accuracy, ...}) of zoos trained by earlier versions; this
+ * class does not read that layout.
  *
  * @param split canonical split name ({@code full}, {@code iid:2:0}, ...)
  * @param accuracy test accuracy in percent after the last epoch

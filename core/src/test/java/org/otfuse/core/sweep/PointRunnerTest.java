@@ -17,6 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.otfuse.core.backend.JavaBackend;
 import org.otfuse.core.backend.TransportBackend;
 import org.otfuse.core.data.DatasetName;
+import org.otfuse.core.graph.ArchSpec;
+import org.otfuse.core.graph.Architectures;
+import org.otfuse.core.graph.Initialization;
+import org.otfuse.core.graph.Network;
 import org.otfuse.core.sweep.ResultSchema.Column;
 import org.otfuse.core.zoo.SyntheticImages;
 import org.otfuse.core.zoo.Zoo;
@@ -70,6 +74,13 @@ class PointRunnerTest {
       assertEquals(ModelAdapter.CPU_BACKEND, r.get(Column.BACKEND));
       assertEquals("mlp", r.get(Column.ARCH));
       assertEquals("20x10", r.get(Column.WIDTHS));
+    }
+    // MLP 784-20-10-10 with biases: every model row counts weights and biases; the ensemble has none.
+    long mlp = 784 * 20 + 20 + 20 * 10 + 10 + 10 * 10 + 10;
+    assertEquals(16020L, mlp);
+    for (ResultRow r : rows) {
+      assertEquals("ensemble".equals(r.get(Column.METHOD)) ? null : mlp, r.get(Column.PARAMETERS),
+          String.valueOf(r.get(Column.METHOD)));
     }
     ResultRow ot = rows.get(5);
     assertEquals(List.of("fc1", "fc2"), ot.get(Column.OT_LAYERS));
@@ -156,6 +167,33 @@ class PointRunnerTest {
         rows.stream().map(r -> r.get(Column.METHOD)).toList());
     assertEquals("10x5", rows.get(1).get(Column.RESULT_WIDTHS));
     assertEquals(0.5, rows.get(1).get(Column.WIDTH_FACTOR));
+    // parent 784-20-10-10, compressed to half width 784-10-5-10 (biases included)
+    assertEquals(784L * 20 + 20 + 20 * 10 + 10 + 10 * 10 + 10, rows.get(0).get(Column.PARAMETERS));
+    assertEquals(7965L, rows.get(1).get(Column.PARAMETERS));
+    assertEquals(784L * 10 + 10 + 10 * 5 + 5 + 5 * 10 + 10, rows.get(2).get(Column.PARAMETERS));
+  }
+
+  /**
+   * {@code parameters} counts every floating-point tensor (BatchNorm's weight, bias and running
+   * statistics included) and leaves out BatchNorm's integer {@code num_batches_tracked}: ResNet18
+   * at 1/16 width (stages 4, 8, 16, 32 channels; bias-free convs, 20 BatchNorms, linear 32-10 with
+   * bias) counted by hand per layer.
+   */
+  @Test
+  void parametersCountFloatTensorsIncludingBatchNormStatistics() {
+    Network net = Initialization.pytorchDefault(Architectures.build(new ArchSpec("resnet18", 0.0625, true, true, 10,
+        new long[] {3, 32, 32}, null)), 1);
+    long stem = 3 * 4 * 9 + 4 * 4;
+    long layer1 = 2 * (4 * 4 * 9 + 4 * 4 + 4 * 4 * 9 + 4 * 4);
+    long layer2 = (4 * 8 * 9 + 8 * 4 + 8 * 8 * 9 + 8 * 4 + 4 * 8 + 8 * 4) + (8 * 8 * 9 + 8 * 4) * 2;
+    long layer3 = (8 * 16 * 9 + 16 * 4 + 16 * 16 * 9 + 16 * 4 + 8 * 16 + 16 * 4) + (16 * 16 * 9 + 16 * 4) * 2;
+    long layer4 = (16 * 32 * 9 + 32 * 4 + 32 * 32 * 9 + 32 * 4 + 16 * 32 + 32 * 4) + (32 * 32 * 9 + 32 * 4) * 2;
+    long linear = 32 * 10 + 10;
+    assertEquals(45222L, stem + layer1 + layer2 + layer3 + layer4 + linear);
+    assertEquals(45222L, ModelAdapter.parameters(net));
+    assertEquals(45222L, ModelAdapter.wrap("r", net, null).parameters());
+    long all = net.params().asMap().values().stream().mapToLong(t -> t.length()).sum();
+    assertEquals(45222L + 20, all, "20 scalar num_batches_tracked tensors are in the state dict, not in the count");
   }
 
   @Test
