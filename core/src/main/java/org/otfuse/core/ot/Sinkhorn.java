@@ -236,11 +236,43 @@ public final class Sinkhorn implements TransportSolver {
     }
   }
 
+  /** Per thread, the last large kernel array, reused by the next solve of this thread. */
+  private static final ThreadLocal<java.lang.ref.SoftReference<double[]>> KERNELS = new ThreadLocal<>();
+
+  /**
+   * A kernel array of at least {@code size} entries. Arrays of {@code 2^20} entries or more are
+   * kept per thread (softly, so the GC may take them) and reused: allocating and zeroing 32 MB
+   * for n = 2048 costs as much as several Sinkhorn iterations. Solves on one thread run one at a
+   * time, so the array is never shared between two of them.
+   */
+  static double[] kernelBuffer(int size) {
+    if (size < IN_PLACE_MIN_ENTRIES) {
+      return new double[size];
+    }
+    java.lang.ref.SoftReference<double[]> ref = KERNELS.get();
+    double[] k = ref == null ? null : ref.get();
+    if (k == null || k.length < size || k.length > 2L * size) {
+      k = new double[size];
+      KERNELS.set(new java.lang.ref.SoftReference<>(k));
+    }
+    return k;
+  }
+
   /** {min, max, sum of x * 0 (NaN iff some entry is not finite)} in one pass over rows. */
   private static double[] minMax(DoubleBuffer c, int n, int m) {
     int blocks = RowBlocks.blocks(n, m);
     double[][] r = new double[blocks][];
     RowBlocks.run(n, blocks, (blk, from, to) -> {
+      if (Simd.AVAILABLE) {
+        double[] acc = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0};
+        double[] row = new double[m];
+        for (int i = from; i < to; i++) {
+          c.get(i * m, row);
+          SinkhornSimd.minMax(row, m, acc);
+        }
+        r[blk] = acc;
+        return;
+      }
       double min = Double.POSITIVE_INFINITY;
       double max = Double.NEGATIVE_INFINITY;
       double bad = 0;
@@ -544,7 +576,7 @@ public final class Sinkhorn implements TransportSolver {
      */
     void buildKernel(double reg) {
       if (kernel == null) {
-        kernel = new double[n * m];
+        kernel = kernelBuffer(n * m);
       }
       // one pass computes the kernel and the largest exponent of every row and column; only
       // if one is out of range are the potentials shifted and the kernel computed again
@@ -597,6 +629,14 @@ public final class Sinkhorn implements TransportSolver {
         double[] acc = partial[blk];
         Arrays.fill(cm, Double.NEGATIVE_INFINITY);
         Arrays.fill(acc, 0);
+        if (Simd.AVAILABLE) {
+          double[] row = new double[m];
+          for (int i = from; i < to; i++) {
+            c.get(i * m, row);
+            rowMax[i] = SinkhornSimd.kernelRow(row, f[i], g, inv, k, i * m, acc, cm, m);
+          }
+          return;
+        }
         for (int i = from; i < to; i++) {
           int base = i * m;
           double fi = f[i];
@@ -636,6 +676,10 @@ public final class Sinkhorn implements TransportSolver {
       RowBlocks.run(n, blocks, (blk, from, to) -> {
         double[] acc = partial[blk];
         Arrays.fill(acc, 0);
+        if (Simd.AVAILABLE) {
+          blockErr[blk] = SinkhornSimd.pass(k, v, uu, un, a, om, acc, from, to, m);
+          return;
+        }
         double e = 0;
         int i = from;
         // two rows at a time: v and acc are loaded once for both
