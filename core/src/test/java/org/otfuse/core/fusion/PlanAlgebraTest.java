@@ -27,20 +27,6 @@ class PlanAlgebraTest {
     return t;
   }
 
-  private static int[] shuffled(int n, Random rnd) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int k = rnd.nextInt(i + 1);
-      int tmp = p[i];
-      p[i] = p[k];
-      p[k] = tmp;
-    }
-    return p;
-  }
-
   /** {@code out[.., j*e + s, ..] = sum_i p[.., i*e + s, ..] T[i, j]} by plain loops. */
   private static INDArray direct(INDArray p, int axis, INDArray t, int e) {
     long[] shape = p.shape().clone();
@@ -83,7 +69,7 @@ class PlanAlgebraTest {
       for (int c = 0; c < shapes.length; c++) {
         INDArray p = Nd4j.rand(DataType.DOUBLE, shapes[c]).subi(0.5).castTo(type);
         INDArray before = p.dup();
-        int[] src = shuffled(n, rnd);
+        int[] src = PermutationInvarianceTest.shuffle(n, rnd);
         double[] unit = new double[n];
         double[] scaled = new double[n];
         for (int j = 0; j < n; j++) {
@@ -115,7 +101,7 @@ class PlanAlgebraTest {
   void nonPermutationPlansTakeTheGeneralPath() {
     Random rnd = new Random(5);
     int n = 5;
-    INDArray t = permutationPlan(shuffled(n, rnd), new double[] {1, 1, 1, 1, 1});
+    INDArray t = permutationPlan(PermutationInvarianceTest.shuffle(n, rnd), new double[] {1, 1, 1, 1, 1});
     t.putScalar(0, 0, t.getDouble(0, 0) + 0.25); // a second entry in row 0 or column 0
     assertNull(PlanAlgebra.permutationSources(t));
     INDArray p = Nd4j.rand(DataType.FLOAT, 3, n * 2);
