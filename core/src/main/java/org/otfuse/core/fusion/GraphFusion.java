@@ -454,7 +454,9 @@ public final class GraphFusion {
     // weights add up (diag(1/a) T). With uniform square plans this equals the corrected plan.
     inPlans.put(p.group(), options.correction() ? t.divColumnVector(t.sum(1).reshape(n, 1)) : t);
     double seconds = (System.nanoTime() - t0) / 1e9;
-    LayerReport r = new LayerReport(p.label(), n, m, true, plan.cost(), OtFusion.entropy(t), OtFusion.density(t),
+    double[] entries = PlanAlgebra.entries(t);
+    LayerReport r = new LayerReport(p.label(), n, m, true, plan.cost(), OtFusion.entropy(entries),
+        OtFusion.density(entries),
         plan.iterations(), seconds);
     reports.put(p.group(), r);
     LOG.info("group {} ({}): {}x{} plan, OT cost {}, entropy {}, density {}, {} s", p.group(), p.label(), n, m,

@@ -84,7 +84,11 @@ public final class OtFusion {
 
   /** Entropy of the plan normalised to mass 1 (0 log 0 = 0). */
   static double entropy(INDArray t) {
-    double[] p = PlanAlgebra.entries(t);
+    return entropy(PlanAlgebra.entries(t));
+  }
+
+  /** {@link #entropy(INDArray)} of the row-major entries of a plan. */
+  static double entropy(double[] p) {
     double total = 0;
     for (double v : p) {
       total += v;
@@ -101,7 +105,11 @@ public final class OtFusion {
 
   /** Fraction of plan entries above 1e-12 of the largest. */
   static double density(INDArray t) {
-    double[] p = PlanAlgebra.entries(t);
+    return density(PlanAlgebra.entries(t));
+  }
+
+  /** {@link #density(INDArray)} of the row-major entries of a plan. */
+  static double density(double[] p) {
     double max = Double.NEGATIVE_INFINITY;
     for (double v : p) {
       max = Math.max(max, v);

@@ -260,7 +260,9 @@ public final class GroundCost {
   public static INDArray compute(INDArray x, INDArray y, GroundMetric metric,
       CostNormalization normalization, Precision precision) {
     Checks.requireNonNull(normalization, "normalization");
-    return normalize(pairwise(x, y, metric, precision), normalization);
+    INDArray cost = pairwise(x, y, metric, precision);
+    // pairwise returns a new float64 matrix of finite entries: nothing to copy or check for NONE
+    return normalization == CostNormalization.NONE ? cost : normalize(cost, normalization);
   }
 
   /**
