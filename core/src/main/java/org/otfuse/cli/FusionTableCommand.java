@@ -31,38 +31,25 @@ final class FusionTableCommand implements Callable<Integer> {
   @Mixin
   TrainCommand.DataOptions data;
 
-  @Option(names = "--model-a", required = true, description = "model A (directory with meta.json, or checkpoint)")
-  String modelA;
-
-  @Option(names = "--model-b", required = true, description = "model B (directory with meta.json, or checkpoint)")
-  String modelB;
+  @Mixin
+  TrainCommand.ModelPair pair;
 
   @Option(names = "--width-factors", split = ",", defaultValue = "1,0.75,0.5,0.25",
       description = "compression width factors (default: ${DEFAULT-VALUE})")
   double[] widthFactors;
 
-  @Option(names = "--activation-samples", defaultValue = "200",
-      description = "training images for activations mode (default: ${DEFAULT-VALUE})")
-  int samples;
-
   @Option(names = "--bn-images", defaultValue = "10000",
       description = "training images to recompute BatchNorm statistics on (default: ${DEFAULT-VALUE})")
   int bnImages;
 
-  @Option(names = "--json", description = "one JSON object per row")
-  boolean json;
-
   @Override
   public Integer call() throws Exception {
-    TrainCommand.require(data.dataset, "--dataset");
-    TrainCommand.require(data.dataDir, "--data-dir");
-    TrainCommand.padLikeModel(data, modelA);
-    data.split = "full";
-    TrainCommand.Loaded d = data.load(arch.convolutional());
-    Network a = TrainCommand.loadModel(modelA, arch, d.test().numClasses(), d.test().imageShape());
-    Network b = TrainCommand.loadModel(modelB, arch, d.test().numClasses(), d.test().imageShape());
+    TrainCommand.Loaded d = pair.loadData(arch, data);
+    Network a = pair.a(arch, d);
+    Network b = pair.b(arch, d);
+    boolean json = pair.json;
     List<FusionTable.Row> rows = FusionTable.run(a, b, d.train(), d.test(),
-        new FusionTable.Settings(samples, widthFactors, bnImages, 128));
+        new FusionTable.Settings(pair.samples, widthFactors, bnImages, 128));
     PrintWriter pw = spec.commandLine().getOut();
     if (!json) {
       pw.printf(Locale.ROOT, "%-19s %6s %10s %14s %10s%n", "method", "width", "accuracy", "bn_recomputed",
@@ -71,8 +58,8 @@ final class FusionTableCommand implements Callable<Integer> {
     for (FusionTable.Row r : rows) {
       if (json) {
         Map<String, Object> j = new LinkedHashMap<>();
-        j.put("model_a", modelA);
-        j.put("model_b", modelB);
+        j.put("model_a", pair.modelA);
+        j.put("model_b", pair.modelB);
         j.put("arch", a.graph().name());
         j.put("method", r.method());
         j.put("width_factor", r.widthFactor());

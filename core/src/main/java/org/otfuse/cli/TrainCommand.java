@@ -332,6 +332,44 @@ final class TrainCommand implements Callable<Integer> {
     nets.forEach(n -> out.add(n.graph().name()));
     return out;
   }
+  /** Two trained models to compare, the activation samples and the output format (skill-transfer, fusion-table). */
+  static final class ModelPair {
+    @Option(names = "--model-a", required = true, description = "model A (directory with meta.json, or checkpoint)")
+    String modelA;
+
+    @Option(names = "--model-b", required = true, description = "model B (directory with meta.json, or checkpoint)")
+    String modelB;
+
+    @Option(names = "--activation-samples", defaultValue = "200",
+        description = "training images for activations mode (default: ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--json", description = "one JSON object per row")
+    boolean json;
+
+    /** The whole dataset (no split), padded as model A's meta.json says unless --pad is given. */
+    Loaded loadData(ArchOptions arch, DataOptions data) throws IOException {
+      require(data.dataset, "--dataset");
+      require(data.dataDir, "--data-dir");
+      padLikeModel(data, modelA);
+      String keepSplit = data.split;
+      data.split = "full";
+      try {
+        return data.load(arch.convolutional());
+      } finally {
+        data.split = keepSplit;
+      }
+    }
+
+    Network a(ArchOptions arch, Loaded d) throws IOException {
+      return loadModel(modelA, arch, d.test().numClasses(), d.test().imageShape());
+    }
+
+    Network b(ArchOptions arch, Loaded d) throws IOException {
+      return loadModel(modelB, arch, d.test().numClasses(), d.test().imageShape());
+    }
+  }
+
   /** {@code otfuse train skill-transfer}: the paper's skill-transfer comparison from two trained models. */
   @Command(name = "skill-transfer", mixinStandardHelpOptions = true,
       description = "Compare A, B, their prediction ensemble, vanilla averaging and OT fusion (A aligned onto B)"
@@ -346,11 +384,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--model-a", required = true, description = "model A (directory with meta.json, or checkpoint)")
-    String modelA;
-
-    @Option(names = "--model-b", required = true, description = "model B (directory with meta.json, or checkpoint)")
-    String modelB;
+    @Mixin
+    ModelPair pair;
 
     @Option(names = "--label", defaultValue = "4", description = "the special label (default 4)")
     int label;
@@ -362,27 +397,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "weights", description = "fusion cost: weights | activations")
     org.otfuse.core.fusion.FusionMode mode;
 
-    @Option(names = "--activation-samples", defaultValue = "200",
-        description = "training images for activations mode (default 200)")
-    int samples;
-
-    @Option(names = "--json", description = "one JSON object per row")
-    boolean json;
-
     @Override
     public Integer call() throws Exception {
-      require(data.dataset, "--dataset");
-      require(data.dataDir, "--data-dir");
-      padLikeModel(data, modelA);
-      String keepSplit = data.split;
-      data.split = "full";
-      Loaded d = data.load(arch.convolutional());
-      data.split = keepSplit;
-      Network a = loadModel(modelA, arch, d.test().numClasses(), d.test().imageShape());
-      Network b = loadModel(modelB, arch, d.test().numClasses(), d.test().imageShape());
+      Loaded d = pair.loadData(arch, data);
+      Network a = pair.a(arch, d);
+      Network b = pair.b(arch, d);
+      boolean json = pair.json;
       org.otfuse.core.fusion.FusionOptions o = org.otfuse.core.fusion.FusionOptions.defaults().withMode(mode);
       org.nd4j.linalg.api.ndarray.INDArray s = mode == org.otfuse.core.fusion.FusionMode.ACTIVATIONS
-          ? d.train().head(samples).features() : null;
+          ? d.train().head(pair.samples).features() : null;
       List<org.otfuse.core.train.SkillTransfer.Row> rows =
           org.otfuse.core.train.SkillTransfer.run(a, b, d.test(), label, weights, o, s);
       PrintWriter pw = spec.commandLine().getOut();

@@ -44,6 +44,7 @@ import org.otfuse.core.ot.OtConvergenceException;
  * 1 when one failed, 2 when {@code --require-gpu} was given and there is no GPU.
  */
 public final class GpuCheck {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GpuCheck.class);
 
   /** Dimension of the Sinkhorn benchmark's points. */
   static final int POINT_DIM = 64;
@@ -89,8 +90,8 @@ public final class GpuCheck {
         case "--cpu-threads" -> cpuThreads = Integer.parseInt(args[++i]);
         case "--cpu-budget-s" -> cpuBudgetSeconds = Double.parseDouble(args[++i]);
         default -> {
-          System.err.println("usage: GpuCheck [--out DIR] [--data DIR] [--quick] [--require-gpu]"
-              + " [--no-bench] [--no-cpu] [--cpu-threads N] [--cpu-budget-s S]");
+          LOG.error("unknown argument {}; usage: GpuCheck [--out DIR] [--data DIR] [--quick] [--require-gpu]"
+              + " [--no-bench] [--no-cpu] [--cpu-threads N] [--cpu-budget-s S]", args[i]);
           return 64;
         }
       }
@@ -837,13 +838,12 @@ public final class GpuCheck {
           cpuMs == null ? "-" : fmt(cpuMs),
           cpuMs == null ? "-" : fmt(((Number) cpuMs).doubleValue() / gms) + "x"));
     }
-    System.out.print(sb);
-    System.out.flush();
+    LOG.info("{}", sb);
   }
 
+  /** A progress line with the seconds since the start. */
   private void say(String s) {
-    System.out.printf(Locale.ROOT, "[%7.1fs] %s%n", (System.nanoTime() - t0) / 1e9, s);
-    System.out.flush();
+    LOG.info(String.format(Locale.ROOT, "[%7.1fs] %s", (System.nanoTime() - t0) / 1e9, s));
   }
 
   // ================================================================ small helpers

@@ -23,6 +23,7 @@ import org.otfuse.core.backend.SinkhornResult;
 import org.otfuse.core.backend.SinkhornSpec;
 import org.otfuse.core.backend.TransportBackend;
 import org.otfuse.core.io.StateDict;
+import org.otfuse.core.io.Tensors;
 import org.otfuse.core.ot.GroundCost;
 import org.otfuse.core.ot.SinkhornOptions;
 import org.otfuse.core.ot.TransportPlan;
@@ -411,10 +412,7 @@ public final class GraphFusion {
   }
 
   private static float[] floats(INDArray x) {
-    INDArray f = x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);
-    if (f.isView() || f.ordering() != 'c' || f.offset() != 0 || f.data().length() != f.length()) {
-      f = f.dup('c');
-    }
+    INDArray f = Tensors.dense(x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT));
     float[] out = new float[(int) f.length()];
     f.data().asNioFloat().get(0, out);
     return out;

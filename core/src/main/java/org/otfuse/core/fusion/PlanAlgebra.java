@@ -5,6 +5,7 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
+import org.otfuse.core.io.Tensors;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -118,10 +119,7 @@ public final class PlanAlgebra {
 
   /** The entries of a matrix as a new row-major float64 array. */
   static double[] entries(INDArray plan) {
-    INDArray c = plan.dataType() == DataType.DOUBLE ? plan : plan.castTo(DataType.DOUBLE);
-    if (c.isView() || c.ordering() != 'c' || c.offset() != 0 || c.data().length() != c.length()) {
-      c = c.dup('c');
-    }
+    INDArray c = Tensors.dense(plan.dataType() == DataType.DOUBLE ? plan : plan.castTo(DataType.DOUBLE));
     double[] out = new double[(int) c.length()];
     c.data().asNioDouble().get(0, out); // one bulk copy (DataBuffer.asDouble() reads entry by entry)
     return out;
@@ -150,8 +148,7 @@ public final class PlanAlgebra {
     if ((type != DataType.FLOAT && type != DataType.DOUBLE) || p.length() > Integer.MAX_VALUE) {
       return gatherByRows(p, axis, plan, expansion, source);
     }
-    INDArray in = p.isView() || p.ordering() != 'c' || p.offset() != 0 || p.data().length() != p.length()
-        ? p.dup('c') : p;
+    INDArray in = Tensors.dense(p);
     INDArray out = Nd4j.createUninitialized(type, shape);
     int b = (int) block;
     if (type == DataType.FLOAT) {

@@ -178,6 +178,16 @@ public final class Tensors {
     return true;
   }
 
+  /**
+   * {@code array} itself when its buffer holds exactly its elements in C order from offset 0 (so
+   * that {@code data().asNio*()} reads them directly), else a C-order copy.
+   */
+  public static INDArray dense(INDArray array) {
+    boolean direct = !array.isView() && array.ordering() == 'c' && array.offset() == 0
+        && array.data().length() == array.length();
+    return direct ? array : array.dup('c');
+  }
+
   /** The elements of {@code array} in C order as bytes of its own dtype, in {@code byteOrder}. */
   public static byte[] toBytes(INDArray array, ByteOrder byteOrder) {
     INDArray c = array.dup('c');

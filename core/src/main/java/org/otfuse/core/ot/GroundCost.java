@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.otfuse.core.io.Tensors;
 
 /**
  * Ground cost matrices between two sets of neurons (Singh and Jaggi 2020, Section 4: the cost
@@ -112,10 +113,10 @@ public final class GroundCost {
       if (r0 == 0) {
         requireNonZero(ny, metric, "y", 0); // after x's first rows, so x is named first
       }
-      INDArray block = r0 == 0 && r1 == n ? out
-          : out.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());
       // alpha x_b y^T: the only O(n m d) work, in BLAS
       if (product == null) {
+        INDArray block = r0 == 0 && r1 == n ? out
+            : out.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());
         Nd4j.gemm(xb, yd, block, false, true, alpha, 0.0);
         finish(ob, null, r0, r1, m, nx, ny, metric);
       } else {
@@ -130,15 +131,7 @@ public final class GroundCost {
 
   /** {@code x} as a contiguous row-major array of {@code type} (itself when it already is one). */
   private static INDArray contiguous(INDArray x, DataType type) {
-    if (x.isView() || x.ordering() != 'c') {
-      x = x.dup('c');
-    }
-    INDArray xd = x.dataType() == type ? x : x.castTo(type);
-    if (xd.isView() || xd.ordering() != 'c' || xd.data().length() != xd.length()
-        || xd.offset() != 0) {
-      xd = xd.dup('c');
-    }
-    return xd;
+    return Tensors.dense(x.dataType() == type ? x : Tensors.dense(x).castTo(type));
   }
 
   /**

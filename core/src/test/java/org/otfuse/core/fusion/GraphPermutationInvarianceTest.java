@@ -28,7 +28,7 @@ import org.otfuse.core.testing.Tolerance;
  * BatchNorm), fusing a model with randomly neuron-permuted copies of itself, in both modes, exact
  * and Sinkhorn with a small reg, gives back the original function (logits within 1e-4).
  */
-class GraphPermutationInvarianceTest {
+public class GraphPermutationInvarianceTest {
   static final Tolerance LOGITS = Tolerance.absolute(1e-4);
 
   static Stream<Arguments> cases() {
@@ -71,7 +71,7 @@ class GraphPermutationInvarianceTest {
   }
 
   /** Random BatchNorm statistics and affine parameters, so that BatchNorm is not the identity. */
-  static Network randomized(Network net, long seed) {
+  public static Network randomized(Network net, long seed) {
     Random rng = new Random(seed);
     Map<String, INDArray> p = new LinkedHashMap<>(net.params().asMap());
     for (String name : net.params().names()) {
@@ -87,7 +87,7 @@ class GraphPermutationInvarianceTest {
   }
 
   /** The same function with the neurons of every hidden group randomly permuted. */
-  static Network permuted(Network net, Random rng) {
+  public static Network permuted(Network net, Random rng) {
     NeuronGroups groups = NeuronGroups.of(net.graph());
     Map<Integer, INDArray> plans = new HashMap<>();
     for (NeuronGroups.Group g : groups.groups()) {
