@@ -41,7 +41,7 @@ def main():
     p.add_argument("--marginals", choices=["uniform", "dirichlet"], default="uniform")
     p.add_argument("--solvers", default="lsa,emd,sinkhorn")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--warmup", type=int, default=3,
+    p.add_argument("--warmup", type=int, default=10,
                    help="untimed runs first, stopped early once they took --warmup-budget seconds")
     p.add_argument("--warmup-budget", type=float, default=5.0)
     p.add_argument("--budget", type=float, default=30.0)

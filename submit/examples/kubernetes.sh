@@ -10,7 +10,7 @@ FLAGS=$(bash -c 'source "$(dirname "$0")/../jvm-flags.sh"; echo "${OTFUSE_JVM_FL
   --name otfuse-mnist-mlp --class org.otfuse.jobs.Main \
   --conf spark.kubernetes.container.image=registry.example.com/otfuse:0.1.0 \
   --conf spark.executor.instances=8 --conf spark.executor.cores=4 --conf spark.task.cpus=2 \
-  --conf spark.executorEnv.OMP_NUM_THREADS=2 \
+  --conf spark.executorEnv.OMP_NUM_THREADS=2 --conf spark.executorEnv.GOMP_SPINCOUNT=10000 \
   --conf "spark.driver.extraJavaOptions=$FLAGS" --conf "spark.executor.extraJavaOptions=$FLAGS" \
   --conf spark.hadoop.fs.s3a.aws.credentials.provider=software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider \
   local:///opt/otfuse/otfuse-jobs-app.jar \

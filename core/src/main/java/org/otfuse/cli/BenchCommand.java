@@ -118,11 +118,11 @@ final class BenchCommand implements Runnable {
         description = "largest n of a square case run with Sinkhorn")
     int sinkhornMaxN;
 
-    @Option(names = "--repeats", defaultValue = "3",
+    @Option(names = "--repeats", defaultValue = "5",
         description = "timed runs per solver and case (median reported); otfuse adds a warm-up")
     int repeats;
 
-    @Option(names = "--warmup", defaultValue = "3",
+    @Option(names = "--warmup", defaultValue = "10",
         description = "untimed warm-up runs per solver and case, both sides (JIT, first-touch"
             + " page faults), stopped early once they took --warmup-budget seconds (default: ${DEFAULT-VALUE})")
     int warmup;

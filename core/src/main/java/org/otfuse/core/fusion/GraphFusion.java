@@ -3,6 +3,7 @@ package org.otfuse.core.fusion;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,8 +79,14 @@ public final class GraphFusion {
 
   private GraphFusion() {}
 
-  /** Plans (corrected, float64, n x m) per group id; null for a group kept in place. */
-  public record Alignment(Network aligned, Map<Integer, INDArray> plans, List<LayerReport> reports) {}
+  /**
+   * The aligned source, and per group id (null for a group kept in place) the plans its output
+   * axes were transported by ({@code T diag(1/b)} with correction, else {@code T}) and those of
+   * the input axes fed by it ({@code diag(1/a) T} with correction, else {@code T}; not applied
+   * without past correction); float64, n x m.
+   */
+  public record Alignment(Network aligned, Map<Integer, INDArray> plans, Map<Integer, INDArray> inPlans,
+      List<LayerReport> reports) {}
 
   /** A fused network and, per aligned source model, its per-group reports. */
   public record Result(Network fused, List<List<LayerReport>> reports) {}
@@ -198,9 +205,13 @@ public final class GraphFusion {
         out.put(name, t);
         continue;
       }
-      INDArray sum = Nd4j.zeros(t.dataType(), t.shape());
-      for (int k = 0; k < nets.size(); k++) {
-        sum.addi(nets.get(k).param(name).mul((float) w[k]));
+      // one new array, then in-place BLAS axpy (sum += w_k P_k): no temporary per model
+      INDArray sum = Tensors.dense(nets.get(0).param(name)).mul(w[0]);
+      for (int k = 1; k < nets.size(); k++) {
+        INDArray p = nets.get(k).param(name);
+        if (w[k] != 0) {
+          Nd4j.getBlasWrapper().level1().axpy(p.length(), w[k], Tensors.dense(p), sum);
+        }
       }
       out.put(name, sum);
     }
@@ -261,6 +272,8 @@ public final class GraphFusion {
     Map<Integer, INDArray> plans = new HashMap<>();
     Map<Integer, INDArray> inPlans = new HashMap<>();
     Map<Integer, LayerReport> reports = new LinkedHashMap<>();
+    Map<INDArray, PlanAlgebra.Prepared> prepared = new IdentityHashMap<>();
+    Map<String, INDArray> inAligned = new HashMap<>();
     for (Group g : sg.groups()) {
       if (!transported(g, options)) {
         plans.put(g.id(), null);
@@ -269,7 +282,7 @@ public final class GraphFusion {
     }
     if (options.mode() == FusionMode.ACTIVATIONS) {
       for (GroupProblem p : activationProblems(source, target, options, samples, backend)) {
-        solveInto(p, solver, options, plans, inPlans, reports, backend);
+        solveInto(p, solver, options, plans, inPlans, reports, prepared, backend);
       }
     } else {
       Set<Integer> pending = new TreeSet<>();
@@ -289,12 +302,15 @@ public final class GraphFusion {
         if (next == null) {
           throw new IllegalStateException("no group among " + pending + " has a producer with a solved input");
         }
-        solveInto(weightsProblem(source, target, sg, next, inPlans, options, backend), solver, options, plans,
-            inPlans, reports, backend);
+        solveInto(weightsProblem(source, target, sg, next, inPlans, prepared, inAligned, options, backend), solver,
+            options, plans, inPlans, reports, prepared, backend);
         pending.remove(next.id());
       }
     }
-    Network aligned = applyPlans(source, target, sg, plans, options.pastCorrection() ? inPlans : Map.of());
+    // without past correction the cost still saw input-aligned weights, but the result keeps the
+    // source's input axes: the cached input-aligned weights are then not the result's
+    Network aligned = options.pastCorrection() ? applyPlans(source, target, sg, plans, inPlans, prepared, inAligned)
+        : applyPlans(source, target, sg, plans, Map.of(), prepared, Map.of());
     List<LayerReport> ordered = new ArrayList<>();
     for (Group g : sg.groups()) {
       if (reports.containsKey(g.id())) {
@@ -304,7 +320,7 @@ public final class GraphFusion {
             Double.NaN, 0, 0));
       }
     }
-    return new Alignment(aligned, plans, ordered);
+    return new Alignment(aligned, plans, inPlans, ordered);
   }
 
   /**
@@ -373,8 +389,14 @@ public final class GraphFusion {
     return ready;
   }
 
+  /**
+   * The weights-mode cost of group g: the incoming weights (and biases) of its producers, their
+   * input axes aligned by the solved plans, against the target's. The input-aligned weights are
+   * kept in {@code inAligned} (by parameter name) for {@link #applyPlans} to finish.
+   */
   private static GroupProblem weightsProblem(Network source, Network target, NeuronGroups sg, Group g,
-      Map<Integer, INDArray> plans, FusionOptions options, TransportBackend backend) {
+      Map<Integer, INDArray> plans, Map<INDArray, PlanAlgebra.Prepared> prepared, Map<String, INDArray> inAligned,
+      FusionOptions options, TransportBackend backend) {
     List<INDArray> src = new ArrayList<>();
     List<INDArray> tgt = new ArrayList<>();
     for (String p : readyProducers(sg, g, plans)) {
@@ -385,7 +407,9 @@ public final class GraphFusion {
       int expansion = in.members(Role.IN).stream().filter(m -> m.param().equals(module + ".weight"))
           .findFirst().orElseThrow().expansion();
       INDArray w = source.param(module + ".weight");
-      INDArray aligned = plan == null ? w : PlanAlgebra.apply(w, 1, plan, expansion);
+      INDArray aligned = plan == null ? w
+          : PlanAlgebra.apply(w, 1, prepared.computeIfAbsent(plan, PlanAlgebra::prepare), expansion);
+      inAligned.put(module + ".weight", aligned);
       src.add(aligned.reshape('c', aligned.size(0), aligned.length() / aligned.size(0)));
       INDArray tw = target.param(module + ".weight");
       tgt.add(tw.reshape('c', tw.size(0), tw.length() / tw.size(0)));
@@ -436,7 +460,7 @@ public final class GraphFusion {
 
   private static void solveInto(GroupProblem p, TransportSolver solver, FusionOptions options,
       Map<Integer, INDArray> plans, Map<Integer, INDArray> inPlans, Map<Integer, LayerReport> reports,
-      TransportBackend backend) {
+      Map<INDArray, PlanAlgebra.Prepared> prepared, TransportBackend backend) {
     long t0 = System.nanoTime();
     INDArray cost = p.cost();
     int n = (int) cost.rows();
@@ -446,13 +470,21 @@ public final class GraphFusion {
     TransportPlan plan = backend != null && backend.isGpu() && options.solver() == SolverKind.SINKHORN
         ? sinkhornOn(backend, cost, options) : solver.solve(a, b, cost);
     INDArray t = plan.plan();
-    INDArray corrected = options.correction() ? t.divRowVector(t.sum(0)) : t;
-    plans.put(p.group(), corrected);
-    // Input axes: a target neuron stands for the source neurons sent to it, so their outgoing
-    // weights add up (diag(1/a) T). With uniform square plans this equals the corrected plan.
-    inPlans.put(p.group(), options.correction() ? t.divColumnVector(t.sum(1).reshape(n, 1)) : t);
-    double seconds = (System.nanoTime() - t0) / 1e9;
     double[] entries = PlanAlgebra.entries(t);
+    PlanAlgebra.Prepared permutation = n == m ? PlanAlgebra.prepare(t, entries) : null;
+    if (permutation != null && permutation.isPermutation()) {
+      // one mass per row and column: both corrections give the permutation matrix of ones
+      PlanAlgebra.Prepared out = options.correction() ? ones(t, permutation.source()) : permutation;
+      prepared.put(out.plan(), out);
+      plans.put(p.group(), out.plan());
+      inPlans.put(p.group(), out.plan());
+    } else {
+      plans.put(p.group(), options.correction() ? t.divRowVector(t.sum(0)) : t);
+      // Input axes: a target neuron stands for the source neurons sent to it, so their outgoing
+      // weights add up (diag(1/a) T). With uniform square plans this equals the corrected plan.
+      inPlans.put(p.group(), options.correction() ? t.divColumnVector(t.sum(1).reshape(n, 1)) : t);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
     LayerReport r = new LayerReport(p.label(), n, m, true, plan.cost(), OtFusion.entropy(entries),
         OtFusion.density(entries),
         plan.iterations(), seconds);
@@ -462,11 +494,31 @@ public final class GraphFusion {
         String.format("%.3f", seconds));
   }
 
+  /** Rescales the permutation plan {@code t} in place to ones ({@code T[source[j], j] = 1}), prepared. */
+  private static PlanAlgebra.Prepared ones(INDArray t, int[] source) {
+    int n = source.length;
+    double[] scale = new double[n];
+    for (int j = 0; j < n; j++) {
+      t.putScalar(source[j], j, 1.0);
+      scale[j] = 1.0;
+    }
+    return new PlanAlgebra.Prepared(t, source, scale);
+  }
+
   /** Transports every parameter of {@code source}: OUT axes by {@code plans}, IN axes by {@code inPlans}. */
   static Network applyPlans(Network source, Network target, NeuronGroups sg, Map<Integer, INDArray> plans,
       Map<Integer, INDArray> inPlans) {
+    return applyPlans(source, target, sg, plans, inPlans, new IdentityHashMap<>(), Map.of());
+  }
+
+  /**
+   * {@link #applyPlans(Network, Network, NeuronGroups, Map, Map)} with plans already prepared and
+   * weights whose input axes are already transported by {@code inPlans} ({@code inAligned}).
+   */
+  private static Network applyPlans(Network source, Network target, NeuronGroups sg, Map<Integer, INDArray> plans,
+      Map<Integer, INDArray> inPlans, Map<INDArray, PlanAlgebra.Prepared> prepared, Map<String, INDArray> inAligned) {
     boolean pastCorrection = !inPlans.isEmpty();
-    Map<String, INDArray> out = transport(source, sg, plans, inPlans);
+    Map<String, INDArray> out = transport(source, sg, plans, inPlans, prepared, inAligned);
     try {
       return Network.of(target.graph(), StateDict.of(source.params().source(), out));
     } catch (IllegalArgumentException e) {
@@ -483,6 +535,11 @@ public final class GraphFusion {
    */
   public static Map<String, INDArray> transport(Network source, NeuronGroups sg, Map<Integer, INDArray> outPlans,
       Map<Integer, INDArray> inPlans) {
+    return transport(source, sg, outPlans, inPlans, new IdentityHashMap<>(), Map.of());
+  }
+
+  private static Map<String, INDArray> transport(Network source, NeuronGroups sg, Map<Integer, INDArray> outPlans,
+      Map<Integer, INDArray> inPlans, Map<INDArray, PlanAlgebra.Prepared> prepared, Map<String, INDArray> inAligned) {
     Map<String, List<Object[]>> axes = new HashMap<>();
     for (Group g : sg.groups()) {
       for (Member m : g.members()) {
@@ -490,18 +547,17 @@ public final class GraphFusion {
       }
     }
     Map<String, INDArray> out = new LinkedHashMap<>();
-    Map<INDArray, PlanAlgebra.Prepared> prepared = new java.util.IdentityHashMap<>();
     for (String name : source.params().names()) {
-      INDArray p = source.param(name);
+      INDArray done = inAligned.get(name);
+      INDArray p = done != null ? done : source.param(name);
       if (p.dataType().isFPType()) {
         for (Object[] entry : axes.getOrDefault(name, List.of())) {
           Member m = (Member) entry[0];
           INDArray plan = (m.role() == Role.OUT ? outPlans : inPlans).get((Integer) entry[1]);
-          if (plan == null) {
+          if (plan == null || (done != null && m.role() == Role.IN)) {
             continue;
           }
-          PlanAlgebra.Prepared pf = prepared.computeIfAbsent(plan,
-              k -> PlanAlgebra.prepare(k.castTo(DataType.FLOAT)));
+          PlanAlgebra.Prepared pf = prepared.computeIfAbsent(plan, PlanAlgebra::prepare);
           p = p.rank() == 1 ? PlanAlgebra.apply(p.reshape(p.length(), 1), 0, pf, 1).reshape(pf.plan().columns())
               : PlanAlgebra.apply(p, m.axis(), pf, m.expansion());
         }

@@ -20,9 +20,9 @@ public final class PlanAlgebra {
 
   /**
    * A plan ready to be applied to many tensors: the plan and, when it is a permutation (one
-   * non-zero per row and column), the source row of each column, found once.
+   * non-zero per row and column), the source row of each column and that entry, found once.
    */
-  public record Prepared(INDArray plan, int[] source) {
+  public record Prepared(INDArray plan, int[] source, double[] scale) {
     /** Whether {@link #apply} gathers rows instead of multiplying. */
     public boolean isPermutation() {
       return source != null;
@@ -31,7 +31,27 @@ public final class PlanAlgebra {
 
   /** Prepares {@code plan} for {@link #apply(INDArray, int, Prepared, int)}; not modified. */
   public static Prepared prepare(INDArray plan) {
-    return new Prepared(plan, permutationSources(plan));
+    if (plan.rows() != plan.columns() || plan.rows() > Integer.MAX_VALUE) {
+      return new Prepared(plan, null, null);
+    }
+    return prepare(plan, entries(plan));
+  }
+
+  /**
+   * {@link #prepare(INDArray)} from the row-major entries of a square plan, already read (see
+   * {@link #entries(INDArray)}).
+   */
+  public static Prepared prepare(INDArray plan, double[] entries) {
+    int n = (int) plan.rows();
+    int[] source = plan.columns() == n ? permutationSources(entries, n) : null;
+    if (source == null) {
+      return new Prepared(plan, null, null);
+    }
+    double[] scale = new double[n];
+    for (int j = 0; j < n; j++) {
+      scale[j] = entries[source[j] * n + j];
+    }
+    return new Prepared(plan, source, scale);
   }
 
   /** Returns a new tensor; not modified: {@code p}, {@code plan}. */
@@ -50,7 +70,7 @@ public final class PlanAlgebra {
           + " has " + shape[axis] + " entries but the plan has " + n + " rows x " + expansion + " positions");
     }
     if (prepared.isPermutation()) {
-      return gather(p, axis, plan, expansion, prepared.source());
+      return gather(p, axis, prepared.source(), prepared.scale());
     }
     int rank = shape.length;
     int[] perm = new int[rank];
@@ -65,7 +85,7 @@ public final class PlanAlgebra {
     // [rest, n, e] -> [rest, e, n] -> (rest*e) x n
     INDArray moved = p.permute(perm).dup('c').reshape('c', rest, n, expansion).permute(0, 2, 1).dup('c')
         .reshape('c', rest * expansion, n);
-    INDArray prod = moved.mmul(plan.castTo(p.dataType()));
+    INDArray prod = moved.mmul(plan.dataType() == p.dataType() ? plan : plan.castTo(p.dataType()));
     // (rest*e) x m -> [rest, e, m] -> [rest, m, e] -> [rest..., m*e]
     long[] movedShape = new long[rank];
     k = 0;
@@ -94,8 +114,11 @@ public final class PlanAlgebra {
     if (rows != plan.columns() || rows > Integer.MAX_VALUE) {
       return null;
     }
-    int n = (int) rows;
-    double[] t = entries(plan);
+    return permutationSources(entries(plan), (int) rows);
+  }
+
+  /** {@link #permutationSources(INDArray)} of the row-major entries {@code t} of an n x n plan. */
+  static int[] permutationSources(double[] t, int n) {
     int[] src = new int[n];
     java.util.Arrays.fill(src, -1);
     for (int i = 0; i < n; i++) {
@@ -130,14 +153,12 @@ public final class PlanAlgebra {
    * over the tensor viewed as {@code outer x n x (expansion * inner)}, as bulk copies between
    * the off-heap buffers (no permute, no GEMM).
    */
-  private static INDArray gather(INDArray p, int axis, INDArray plan, int expansion, int[] source) {
+  private static INDArray gather(INDArray p, int axis, int[] source, double[] scale) {
     long[] shape = p.shape();
     int n = source.length;
-    float[] scale = new float[n];
     boolean unit = true;
     for (int j = 0; j < n; j++) {
-      scale[j] = plan.getFloat(source[j], j);
-      unit &= scale[j] == 1f;
+      unit &= scale[j] == 1.0;
     }
     long outer = 1;
     for (int d = 0; d < axis; d++) {
@@ -146,7 +167,7 @@ public final class PlanAlgebra {
     long block = p.length() / outer / n;
     DataType type = p.dataType();
     if ((type != DataType.FLOAT && type != DataType.DOUBLE) || p.length() > Integer.MAX_VALUE) {
-      return gatherByRows(p, axis, plan, expansion, source);
+      return gatherByRows(p, axis, source, scale, unit);
     }
     INDArray in = Tensors.dense(p);
     INDArray out = Nd4j.createUninitialized(type, shape);
@@ -160,7 +181,7 @@ public final class PlanAlgebra {
         for (int j = 0; j < n; j++) {
           src.get(base + source[j] * b, row, 0, b);
           if (!unit) {
-            float s = scale[j];
+            float s = (float) scale[j];
             for (int k = 0; k < b; k++) {
               row[k] *= s;
             }
@@ -190,7 +211,7 @@ public final class PlanAlgebra {
   }
 
   /** {@link #gather} for other dtypes: ND4J row gather on the tensor with the axis moved first. */
-  private static INDArray gatherByRows(INDArray p, int axis, INDArray plan, int expansion, int[] source) {
+  private static INDArray gatherByRows(INDArray p, int axis, int[] source, double[] scale, boolean unit) {
     long[] shape = p.shape();
     int rank = shape.length;
     int n = source.length;
@@ -204,12 +225,6 @@ public final class PlanAlgebra {
     }
     INDArray front = (axis == 0 ? p : p.permute(perm)).dup('c').reshape('c', n, p.length() / n);
     INDArray out = front.getRows(source);
-    float[] scale = new float[n];
-    boolean unit = true;
-    for (int j = 0; j < n; j++) {
-      scale[j] = plan.getFloat(source[j], j);
-      unit &= scale[j] == 1f;
-    }
     if (!unit) {
       out.muliColumnVector(Nd4j.createFromArray(scale).castTo(out.dataType()).reshape(n, 1));
     }

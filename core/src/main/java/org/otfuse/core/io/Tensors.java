@@ -183,9 +183,13 @@ public final class Tensors {
    * that {@code data().asNio*()} reads them directly), else a C-order copy.
    */
   public static INDArray dense(INDArray array) {
-    boolean direct = !array.isView() && array.ordering() == 'c' && array.offset() == 0
+    return isDense(array) ? array : array.dup('c');
+  }
+
+  /** Whether {@link #dense(INDArray)} returns {@code array} itself (no copy). */
+  public static boolean isDense(INDArray array) {
+    return !array.isView() && array.ordering() == 'c' && array.offset() == 0
         && array.data().length() == array.length();
-    return direct ? array : array.dup('c');
   }
 
   /** The elements of {@code array} in C order as bytes of its own dtype, in {@code byteOrder}. */

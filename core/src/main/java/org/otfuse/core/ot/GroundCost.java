@@ -32,7 +32,9 @@ import org.otfuse.core.io.Tensors;
  *
  * <p><b>Memory.</b> Besides the {@code n x m} result: {@code y} in the GEMM precision ({@code m
  * x d}) and one block of at most {@link #BLOCK_BYTES} of rows of {@code x} (plus, in float32,
- * their {@code rows x m} product) at a time, so {@code x} is never copied whole.
+ * their {@code rows x m} product) at a time, so {@code x} is never copied whole. These copies are
+ * leased from {@link Scratch}, a small pool of reused off-heap buffers: casting into fresh memory
+ * cost as much as the GEMM itself in the two-VGG11 fusion (first-touch page faults).
  */
 public final class GroundCost {
 
@@ -96,43 +98,52 @@ public final class GroundCost {
     int d = (int) x.size(1);
     DataType gemmType = precision == Precision.INPUT && x.dataType() == DataType.FLOAT
         && y.dataType() == DataType.FLOAT ? DataType.FLOAT : DataType.DOUBLE;
-    INDArray yd = contiguous(y, gemmType);
-    double[] ny = rowNorms(yd, m, d, metric, y, "y", 0, false);
-    INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, n, m);
-    DoubleBuffer ob = out.data().asNioDouble();
-    int rowsPerBlock = (int) Math.max(1, Math.min(n, blockBytes / (8L * d)));
-    INDArray product = gemmType == DataType.DOUBLE ? null
-        : Nd4j.createUninitialized(DataType.FLOAT, rowsPerBlock, m);
-    INDArray xs = rowsPerBlock < n && (x.isView() || x.ordering() != 'c') ? x.dup('c') : x;
-    double alpha = metric == GroundMetric.COSINE ? 1.0 : -2.0;
-    for (int r0 = 0; r0 < n; r0 += rowsPerBlock) {
-      int r1 = Math.min(n, r0 + rowsPerBlock);
-      INDArray xb = contiguous(r0 == 0 && r1 == n ? xs
-          : xs.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()), gemmType);
-      double[] nx = rowNorms(xb, r1 - r0, d, metric, x, "x", r0, true);
-      if (r0 == 0) {
-        requireNonZero(ny, metric, "y", 0); // after x's first rows, so x is named first
+    try (Scratch yCopy = needsCopy(y, gemmType) ? Scratch.matrix(gemmType, m, d) : null) {
+      INDArray yd = yCopy == null ? y : yCopy.get().assign(y);
+      double[] ny = rowNorms(yd, m, d, metric, y, "y", 0, false);
+      INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, n, m);
+      DoubleBuffer ob = out.data().asNioDouble();
+      int rowsPerBlock = (int) Math.max(1, Math.min(n, blockBytes / (8L * d)));
+      boolean copyX = rowsPerBlock < n || needsCopy(x, gemmType);
+      try (Scratch xCopy = copyX ? Scratch.matrix(gemmType, rowsPerBlock, d) : null;
+          Scratch product = gemmType == DataType.DOUBLE ? null
+              : Scratch.matrix(DataType.FLOAT, rowsPerBlock, m)) {
+        double alpha = metric == GroundMetric.COSINE ? 1.0 : -2.0;
+        // row blocks of a view are taken from a dense copy (ND4J's get() on some views of views
+        // returns arrays without a buffer)
+        INDArray xs = rowsPerBlock < n && !Tensors.isDense(x) ? x.dup('c') : x;
+        for (int r0 = 0; r0 < n; r0 += rowsPerBlock) {
+          int r1 = Math.min(n, r0 + rowsPerBlock);
+          INDArray rows = r0 == 0 && r1 == n ? x : xs.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());
+          INDArray xb = !copyX ? rows : r1 - r0 == rowsPerBlock ? xCopy.get().assign(rows)
+              : xCopy.get().get(NDArrayIndex.interval(0, r1 - r0), NDArrayIndex.all()).assign(rows);
+          double[] nx = rowNorms(xb, r1 - r0, d, metric, x, "x", r0, true);
+          if (r0 == 0) {
+            requireNonZero(ny, metric, "y", 0); // after x's first rows, so x is named first
+          }
+          // alpha x_b y^T: the only O(n m d) work, in BLAS
+          if (product == null) {
+            INDArray block = r0 == 0 && r1 == n ? out
+                : out.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());
+            Nd4j.gemm(xb, yd, block, false, true, alpha, 0.0);
+            finish(ob, null, r0, r1, m, nx, ny, metric);
+          } else {
+            INDArray prod = r1 - r0 == rowsPerBlock ? product.get()
+                : product.get().get(NDArrayIndex.interval(0, r1 - r0), NDArrayIndex.all());
+            Nd4j.gemm(xb, yd, prod, false, true, alpha, 0.0);
+            finish(ob, product.get().data().asNioFloat(), r0, r1, m, nx, ny, metric);
+          }
+        }
       }
-      // alpha x_b y^T: the only O(n m d) work, in BLAS
-      if (product == null) {
-        INDArray block = r0 == 0 && r1 == n ? out
-            : out.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());
-        Nd4j.gemm(xb, yd, block, false, true, alpha, 0.0);
-        finish(ob, null, r0, r1, m, nx, ny, metric);
-      } else {
-        INDArray prod = r1 - r0 == rowsPerBlock ? product
-            : product.get(NDArrayIndex.interval(0, r1 - r0), NDArrayIndex.all());
-        Nd4j.gemm(xb, yd, prod, false, true, alpha, 0.0);
-        finish(ob, product.data().asNioFloat(), r0, r1, m, nx, ny, metric);
-      }
+      return out;
     }
-    return out;
   }
 
-  /** {@code x} as a contiguous row-major array of {@code type} (itself when it already is one). */
-  private static INDArray contiguous(INDArray x, DataType type) {
-    return Tensors.dense(x.dataType() == type ? x : Tensors.dense(x).castTo(type));
+  /** Whether {@code x} must be copied to be a contiguous row-major array of {@code type}. */
+  private static boolean needsCopy(INDArray x, DataType type) {
+    return x.dataType() != type || !Tensors.isDense(x);
   }
+
 
   /**
    * Per row: {@code ||x_i||^2} (Euclidean metrics) or {@code ||x_i||} (cosine), in plain loops
@@ -141,6 +152,9 @@ public final class GroundCost {
    */
   private static double[] rowNorms(INDArray xd, int rows, int d, GroundMetric metric,
       INDArray original, String name, int firstRow, boolean checkZero) {
+    if (xd.offset() != 0 || xd.ordering() != 'c' || (rows > 1 && xd.stride(0) != d) || (d > 1 && xd.stride(1) != 1)) {
+      throw new AssertionError("rowNorms reads a row-major matrix from offset 0, got " + xd.shapeInfoToString());
+    }
     DoubleBuffer data = xd.dataType() == DataType.DOUBLE ? xd.data().asNioDouble() : null;
     FloatBuffer single = data == null ? xd.data().asNioFloat() : null;
     double[] out = new double[rows];
