@@ -188,8 +188,9 @@ public final class Tensors {
 
   /** Whether {@link #dense(INDArray)} returns {@code array} itself (no copy). */
   public static boolean isDense(INDArray array) {
-    return !array.isView() && array.ordering() == 'c' && array.offset() == 0
-        && array.data().length() == array.length();
+    // by strides, not isView(): a reshape of a whole buffer is flagged a view but is dense
+    return array.offset() == 0 && array.data().length() == array.length()
+        && isContiguous(array.shape(), array.stride());
   }
 
   /** The elements of {@code array} in C order as bytes of its own dtype, in {@code byteOrder}. */

@@ -111,7 +111,7 @@ public final class GroundCost {
         double alpha = metric == GroundMetric.COSINE ? 1.0 : -2.0;
         // row blocks of a view are taken from a dense copy (ND4J's get() on some views of views
         // returns arrays without a buffer)
-        INDArray xs = rowsPerBlock < n && !Tensors.isDense(x) ? x.dup('c') : x;
+        INDArray xs = rowsPerBlock < n && (x.isView() || !Tensors.isDense(x)) ? x.dup('c') : x;
         for (int r0 = 0; r0 < n; r0 += rowsPerBlock) {
           int r1 = Math.min(n, r0 + rowsPerBlock);
           INDArray rows = r0 == 0 && r1 == n ? x : xs.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());

@@ -190,13 +190,12 @@ final class OtProblem {
     }
   }
 
+  /** The entries of a float64 matrix, row-major, in one bulk copy (asDouble() reads one by one). */
   private static double[] toArray(INDArray c) {
-    long len = c.length();
-    if (c.ordering() == 'c' && !c.isView() && c.data().length() == len && c.offset() == 0
-        && c.elementWiseStride() == 1) {
-      return c.data().asDouble();
-    }
-    return c.dup('c').data().asDouble();
+    INDArray d = org.otfuse.core.io.Tensors.dense(c);
+    double[] out = new double[Math.toIntExact(d.length())];
+    d.data().asNioDouble().get(0, out);
+    return out;
   }
 
   /** The cost as a row-major {@code double[n * m]}; the problem's own copy, not to be modified. */
@@ -214,8 +213,7 @@ final class OtProblem {
   java.nio.DoubleBuffer costBuffer() {
     if (costContiguous == null) {
       INDArray c = cost;
-      if (!(c.ordering() == 'c' && !c.isView() && c.data().length() == c.length()
-          && c.offset() == 0 && c.elementWiseStride() == 1)) {
+      if (!org.otfuse.core.io.Tensors.isDense(c)) {
         c = c.dup('c');
       }
       costContiguous = c; // keeps the memory behind the buffer alive

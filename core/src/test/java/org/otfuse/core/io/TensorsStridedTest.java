@@ -2,6 +2,9 @@ package org.otfuse.core.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +13,8 @@ import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** {@link Tensors#fromStrided}: PyTorch's (offset, size, stride) views over a storage. */
 class TensorsStridedTest {
@@ -52,5 +57,29 @@ class TensorsStridedTest {
         () -> Tensors.fromStrided(s, DataType.FLOAT, 0, new long[] {2}, new long[] {-1}));
     INDArray empty = Tensors.fromStrided(s, DataType.FLOAT, 100, new long[] {0, 3}, new long[] {3, 1});
     assertArrayEquals(new long[] {0, 3}, empty.shape());
+  }
+
+  /**
+   * {@link Tensors#dense}: an array whose buffer holds exactly its elements in C order is returned
+   * as is, also when ND4J flags it a view (a reshape of a whole buffer, as Npy.read returns);
+   * transposes, row slices and column slices are copied, in C order, with the same values.
+   */
+  @Test
+  void denseCopiesOnlyWhatIsNotRowMajorFromOffsetZero() {
+    INDArray whole = Nd4j.arange(24).castTo(DataType.DOUBLE).reshape('c', 4, 6);
+    assertTrue(Tensors.isDense(whole));
+    assertSame(whole, Tensors.dense(whole));
+    INDArray reshaped = Nd4j.arange(24).castTo(DataType.DOUBLE).reshape('c', 2, 3, 4);
+    assertTrue(Tensors.isDense(reshaped));
+    assertSame(reshaped, Tensors.dense(reshaped));
+    INDArray[] notDense = {whole.transpose(), whole.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all()),
+        whole.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2)), whole.dup('f')};
+    for (INDArray v : notDense) {
+      assertFalse(Tensors.isDense(v), v.shapeInfoToString());
+      INDArray d = Tensors.dense(v);
+      assertNotSame(v, d);
+      assertTrue(Tensors.isDense(d));
+      assertArrayEquals(v.dup('c').data().asDouble(), d.data().asDouble(), 0.0);
+    }
   }
 }
