@@ -44,6 +44,8 @@ def main():
     p.add_argument("--warmup", type=int, default=10,
                    help="untimed runs first, stopped early once they took --warmup-budget seconds")
     p.add_argument("--warmup-budget", type=float, default=5.0)
+    p.add_argument("--warmup-min", type=float, default=1.0,
+                   help="warm up at least this many seconds (small problems: JIT on otfuse's side)")
     p.add_argument("--budget", type=float, default=30.0)
     p.add_argument("--reg-factor", type=float, default=0.05)
     p.add_argument("--stop-thr", type=float, default=1e-9)
@@ -81,12 +83,12 @@ def main():
         # the same warm-up rule as otfuse's side (BenchCommand.timeAny): page faults of first
         # allocations and caches are not what a sweep of many solves pays
         spent = 0.0
-        for _ in range(args.warmup):
+        k = 0
+        while (k < max(1, args.warmup) or spent < args.warmup_min) and spent < args.warmup_budget:
             t0 = time.perf_counter()
             fn()
             spent += time.perf_counter() - t0
-            if spent >= args.warmup_budget:
-                break
+            k += 1
         runs = []
         result = None
         for _ in range(args.repeats):

@@ -131,6 +131,11 @@ final class BenchCommand implements Runnable {
         description = "seconds of warm-up after which no more warm-up runs start (default: ${DEFAULT-VALUE})")
     double warmupBudget;
 
+    @Option(names = "--warmup-min", defaultValue = "1",
+        description = "seconds of warm-up before timing, at the least, both sides: small problems need"
+            + " hundreds of runs before the JIT has compiled their loops (default: ${DEFAULT-VALUE})")
+    double warmupMin;
+
     @Option(names = "--budget", defaultValue = "30",
         description = "stop repeating a solver once its runs took this many seconds")
     double budget;
@@ -171,6 +176,10 @@ final class BenchCommand implements Runnable {
       if (repeats < 1) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--repeats is " + repeats + " but must be >= 1");
+      }
+      if (!(warmupMin >= 0) || !(warmupBudget >= 0)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--warmup-min is " + warmupMin
+            + " and --warmup-budget " + warmupBudget + " but both must be >= 0 seconds");
       }
       String py = python != null ? python
           : System.getenv().getOrDefault("OTFUSE_PYTHON", "/usr/bin/python3");
@@ -239,7 +248,8 @@ final class BenchCommand implements Runnable {
           "--n", Integer.toString(n), "--m", Integer.toString(m), "--marginals", marginals,
           "--solvers", anchors ? String.join(",", which) : "", "--repeats",
           Integer.toString(repeats), "--warmup", Integer.toString(warmup), "--warmup-budget",
-          Double.toString(warmupBudget), "--budget", Double.toString(budget), "--reg-factor",
+          Double.toString(warmupBudget), "--warmup-min", Double.toString(warmupMin), "--budget",
+          Double.toString(budget), "--reg-factor",
           Double.toString(regFactor), "--stop-thr", Double.toString(stopThr), "--num-itermax",
           Integer.toString(maxIter)));
       JsonNode res = runPython(cmd);
@@ -452,7 +462,7 @@ final class BenchCommand implements Runnable {
     private Object warmUp(Supplier<?> f) {
       Object last = null;
       double spent = 0;
-      for (int k = 0; k < Math.max(1, warmup) && spent < warmupBudget; k++) {
+      for (int k = 0; (k < Math.max(1, warmup) || spent < warmupMin) && spent < warmupBudget; k++) {
         long t0 = System.nanoTime();
         last = f.get();
         spent += (System.nanoTime() - t0) / 1e9;

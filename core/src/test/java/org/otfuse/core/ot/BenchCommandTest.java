@@ -36,7 +36,7 @@ class BenchCommandTest {
     cl.setErr(new PrintWriter(err));
     int code = cl.execute("bench", "ot", "--sizes", "64", "--cases",
         "square,sinkhorn,rect,dirichlet", "--rect", "30x20", "--dirichlet-n", "40",
-        "--repeats", "1", "--json");
+        "--repeats", "1", "--warmup", "1", "--warmup-min", "0", "--json");
     assertEquals(0, code, err.toString());
     List<JsonNode> rows = new ArrayList<>();
     ObjectMapper json = new ObjectMapper();
@@ -69,6 +69,17 @@ class BenchCommandTest {
         assertTrue(r.get("otfuse_marginal_error").asDouble() <= 1e-9, r.toString());
       }
     }
+  }
+
+  @Test
+  void negativeWarmUpTimesAreRefusedWithTheirValues() {
+    CommandLine cl = org.otfuse.cli.Main.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(new StringWriter()));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute("bench", "ot", "--sizes", "8", "--cases", "square", "--warmup-min", "-1", "--json");
+    assertTrue(code != 0, "exit code " + code);
+    assertTrue(err.toString().contains("--warmup-min is -1.0"), err.toString());
   }
 
   private static boolean pythonHasPot() throws Exception {
