@@ -507,6 +507,11 @@ final class BenchCommand implements Runnable {
       // current numpy down; the anchors run without them (see docs/benchmarks.md)
       pb.environment().remove("OPENBLAS_CORETYPE");
       pb.environment().remove("OPENBLAS_L2_SIZE");
+      if ("1".equals(System.getenv("OTFUSE_GOMP_SPINCOUNT_DEFAULTED"))) {
+        // the launcher's setting for ND4J (submit/jvm-flags.sh), not the user's: the anchors run
+        // with their libraries' defaults
+        pb.environment().remove("GOMP_SPINCOUNT");
+      }
       pb.redirectError(ProcessBuilder.Redirect.INHERIT);
       Process p = pb.start();
       byte[] stdout = p.getInputStream().readAllBytes();
