@@ -13,6 +13,8 @@
  *   <li>{@link org.otfuse.core.backend.CudaBackend}: our CUDA library ({@code native/cuda}) through
  *       JNI; {@link org.otfuse.core.backend.Backends} picks it when asked and usable, else the CPU
  *       with a logged reason.
+ *   <li>{@link org.otfuse.core.backend.OpenMpSpin}: a hint when ND4J's OpenMP threads would
+ *       busy-wait on the cores the JVM needs ({@code GOMP_SPINCOUNT} unset).
  *   <li>{@link org.otfuse.core.backend.GpuCheck}: the one program run on a GPU machine (contract
  *       checks against {@code JavaBackend}, benchmarks); see {@code docs/gpu.md}.
  * </ul>

@@ -19,6 +19,7 @@ import org.otfuse.core.graph.NeuronGroups.Group;
 import org.otfuse.core.graph.NeuronGroups.Member;
 import org.otfuse.core.graph.NeuronGroups.Role;
 import org.otfuse.core.graph.Op;
+import org.otfuse.core.backend.OpenMpSpin;
 import org.otfuse.core.backend.SinkhornForm;
 import org.otfuse.core.backend.SinkhornResult;
 import org.otfuse.core.backend.SinkhornSpec;
@@ -265,6 +266,7 @@ public final class GraphFusion {
   /** {@link #align(Network, Network, FusionOptions, INDArray)} with the dense math on {@code backend}. */
   public static Alignment align(Network source, Network target, FusionOptions options, INDArray samples,
       TransportBackend backend) {
+    OpenMpSpin.hintOnce();
     NeuronGroups sg = NeuronGroups.of(source.graph());
     NeuronGroups tg = NeuronGroups.of(target.graph());
     checkCompatible(sg, tg, options);
