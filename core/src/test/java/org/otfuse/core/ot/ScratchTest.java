@@ -40,6 +40,26 @@ class ScratchTest {
     }
   }
 
+  /** A pooled buffer is held by the pool, not freed by ND4J's deallocator once its first array is gone. */
+  @Test
+  void pooledMemorySurvivesGarbageCollection() throws InterruptedException {
+    long address;
+    try (Scratch a = Scratch.matrix(DataType.DOUBLE, 1000, 1000)) {
+      a.get().assign(7.0);
+      address = a.get().data().address();
+    }
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    try (Scratch b = Scratch.matrix(DataType.DOUBLE, 1000, 1000)) {
+      assertEquals(address, b.get().data().address(), "the pooled buffer was not reused");
+      assertEquals(7.0, b.get().getDouble(999, 999), 0.0, "the pooled buffer's contents changed");
+      b.get().assign(3.0);
+      assertEquals(3000000.0, b.get().sumNumber().doubleValue(), 0.0);
+    }
+  }
+
   @Test
   void typesAreNotMixedAndUseAfterCloseFails() {
     Scratch f = Scratch.matrix(DataType.FLOAT, 10, 10);
