@@ -31,21 +31,23 @@ class AlignmentShortcutsTest {
     ArchSpec vgg = ArchSpec.cifar("vgg11").withWidth(0.125).withInputShape(3, 32, 32);
     ArchSpec resnet = ArchSpec.cifar("resnet18").withWidth(0.125).withInputShape(3, 16, 16);
     return Stream.of(
-        Arguments.of(vgg, SolverKind.EXACT, true, true),
-        Arguments.of(vgg, SolverKind.EXACT, false, false),
-        Arguments.of(vgg, SolverKind.EXACT, true, false),
-        Arguments.of(vgg.withBias(false).withBatchNorm(false), SolverKind.EXACT, true, true),
-        Arguments.of(resnet, SolverKind.EXACT, true, true),
-        Arguments.of(resnet, SolverKind.SINKHORN, true, true),
-        Arguments.of(vgg, SolverKind.SINKHORN, false, true));
+        Arguments.of(vgg, SolverKind.EXACT, true, true, DataType.FLOAT),
+        Arguments.of(vgg, SolverKind.EXACT, true, true, DataType.DOUBLE),
+        Arguments.of(resnet, SolverKind.SINKHORN, false, true, DataType.DOUBLE),
+        Arguments.of(vgg, SolverKind.EXACT, false, false, DataType.FLOAT),
+        Arguments.of(vgg, SolverKind.EXACT, true, false, DataType.FLOAT),
+        Arguments.of(vgg.withBias(false).withBatchNorm(false), SolverKind.EXACT, true, true, DataType.FLOAT),
+        Arguments.of(resnet, SolverKind.EXACT, true, true, DataType.FLOAT),
+        Arguments.of(resnet, SolverKind.SINKHORN, true, true, DataType.FLOAT),
+        Arguments.of(vgg, SolverKind.SINKHORN, false, true, DataType.FLOAT));
   }
 
-  @ParameterizedTest(name = "{0} {1} correction={2} past={3}")
+  @ParameterizedTest(name = "{0} {1} correction={2} past={3} {4}")
   @MethodSource("cases")
   void alignedModelEqualsTheGenericTransportOfItsPlans(ArchSpec spec, SolverKind solver, boolean correction,
-      boolean past) {
-    Network source = Initialization.pytorchDefault(Architectures.build(spec), 3);
-    Network target = Initialization.pytorchDefault(Architectures.build(spec), 4);
+      boolean past, DataType type) {
+    Network source = cast(Initialization.pytorchDefault(Architectures.build(spec), 3), type);
+    Network target = cast(Initialization.pytorchDefault(Architectures.build(spec), 4), type);
     FusionOptions o = FusionOptions.defaults().withSolver(solver, 0.05).withCorrection(correction, past);
     GraphFusion.Alignment a = GraphFusion.align(source, target, o, null);
     NeuronGroups sg = NeuronGroups.of(source.graph());
@@ -77,6 +79,17 @@ class AlignmentShortcutsTest {
       INDArray got = avg.param(name).castTo(DataType.DOUBLE);
       double err = got.sub(want).amaxNumber().doubleValue();
       assertTrue(err <= 1e-6 * Math.max(1, want.amaxNumber().doubleValue()), name + ": max error " + err);
+      assertEquals(t.dataType(), avg.param(name).dataType(), name);
     }
+  }
+
+  /** The network with its floating-point parameters in {@code type}. */
+  private static Network cast(Network net, DataType type) {
+    java.util.Map<String, INDArray> p = new java.util.LinkedHashMap<>();
+    for (String name : net.params().names()) {
+      INDArray t = net.param(name);
+      p.put(name, t.dataType().isFPType() ? t.castTo(type) : t);
+    }
+    return net.withParams(org.otfuse.core.io.StateDict.of(null, p));
   }
 }
