@@ -267,9 +267,8 @@ public final class GroundCost {
   public static INDArray compute(INDArray x, INDArray y, GroundMetric metric,
       CostNormalization normalization, Precision precision) {
     Checks.requireNonNull(normalization, "normalization");
-    INDArray cost = pairwise(x, y, metric, precision);
-    // pairwise returns a new float64 matrix of finite entries: nothing to copy or check for NONE
-    return normalization == CostNormalization.NONE ? cost : normalize(cost, normalization);
+    // pairwise returns a new float64 matrix of finite entries: normalised in place, unchecked
+    return normalizeInPlace(pairwise(x, y, metric, precision), normalization);
   }
 
   /**
@@ -287,9 +286,11 @@ public final class GroundCost {
     Checks.requireMatrix(cost, "cost");
     Checks.requireFinite(cost, "cost");
     INDArray c = cost.castTo(DataType.DOUBLE);
-    if (c == cost) {
-      c = cost.dup();
-    }
+    return normalizeInPlace(c == cost ? cost.dup() : c, normalization);
+  }
+
+  /** {@link #normalize} of a finite float64 matrix the caller owns, rescaled in place. */
+  private static INDArray normalizeInPlace(INDArray c, CostNormalization normalization) {
     switch (normalization) {
       case NONE:
         return c;

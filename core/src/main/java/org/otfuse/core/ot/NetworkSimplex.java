@@ -520,16 +520,6 @@ public final class NetworkSimplex implements TransportSolver {
           Nd4j.createFromArray(u), Nd4j.createFromArray(v));
     }
 
-    /** Adds the flow of every real tree arc to {@code plan} (row-major, zero-initialised). */
-    void extractPlan(double[] plan) {
-      for (int u = 0; u < numNodes; u++) {
-        int e = pred[u];
-        if (e < numArcs && flow[u] > 0) {
-          plan[e] += flow[u];
-        }
-      }
-    }
-
     /**
      * The LP duals. When every artificial arc left in the tree is of one kind (always, unless
      * some masses are zero), they only shift all potentials alike and are counted as cost 0, so

@@ -2,7 +2,7 @@ package org.otfuse.core.ot;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.otfuse.core.io.Tensors;
 
 /**
  * The validated inputs of a {@link TransportSolver}, per the contract documented on {@link
@@ -78,30 +78,20 @@ final class OtProblem {
    */
   static OtProblem of(INDArray a, INDArray b, INDArray cost, boolean strictlyPositive,
       String solver) {
-    return of(a, b, cost, strictlyPositive, solver, true);
+    return of(a, b, cost, strictlyPositive, solver, false);
   }
 
   /**
-   * Validates {@code (a, b, cost)}.
+   * Validates {@code a} and {@code b} and the cost's shape.
    *
    * @param strictlyPositive whether every mass must be {@code > 0} (else {@code >= 0})
    * @param solver the solver's name, for messages
-   * @param costArray whether to copy the cost to a {@code double[]} now (and check it there);
-   *     else it is checked with one native reduction and copied only if {@link #costArray()} is
-   *     called
+   * @param callerChecksCost true: the caller checks the cost's finiteness itself, in a pass it
+   *     makes anyway, and the cost is copied only if {@link #costArray()} is called; false: the
+   *     cost is copied to a {@code double[]} now and checked there
    */
   static OtProblem of(INDArray a, INDArray b, INDArray cost, boolean strictlyPositive,
-      String solver, boolean costArray) {
-    return of(a, b, cost, strictlyPositive, solver, costArray, true);
-  }
-
-  /**
-   * Like {@link #of(INDArray, INDArray, INDArray, boolean, String, boolean)}; with {@code
-   * checkCost} false and {@code costArray} false the caller promises to check the cost's
-   * finiteness itself (e.g. in a pass it makes anyway).
-   */
-  static OtProblem of(INDArray a, INDArray b, INDArray cost, boolean strictlyPositive,
-      String solver, boolean costArray, boolean checkCost) {
+      String solver, boolean callerChecksCost) {
     Checks.requireMatrix(cost, "cost");
     if (cost.size(0) < 1 || cost.size(1) < 1) {
       throw new IllegalArgumentException(
@@ -131,15 +121,13 @@ final class OtProblem {
     }
     INDArray c = cost.dataType() == DataType.DOUBLE ? cost : cost.castTo(DataType.DOUBLE);
     double[] cArr = null;
-    if (costArray) {
+    if (!callerChecksCost) {
       if ((long) cost.size(0) * cost.size(1) > Integer.MAX_VALUE - 16) {
         throw new IllegalArgumentException("cost has shape " + Checks.shape(cost)
             + ": more than 2^31 entries is not supported");
       }
       cArr = toArray(c);
       requireFinite(cArr, "cost", c);
-    } else if (checkCost) {
-      Checks.requireFinite(c, "cost");
     }
     return new OtProblem(av, bv, c, aArr, bArr, cArr, sa, sb);
   }
@@ -192,7 +180,7 @@ final class OtProblem {
 
   /** The entries of a float64 matrix, row-major, in one bulk copy (asDouble() reads one by one). */
   private static double[] toArray(INDArray c) {
-    INDArray d = org.otfuse.core.io.Tensors.dense(c);
+    INDArray d = Tensors.dense(c);
     double[] out = new double[Math.toIntExact(d.length())];
     d.data().asNioDouble().get(0, out);
     return out;
@@ -212,11 +200,7 @@ final class OtProblem {
    */
   java.nio.DoubleBuffer costBuffer() {
     if (costContiguous == null) {
-      INDArray c = cost;
-      if (!org.otfuse.core.io.Tensors.isDense(c)) {
-        c = c.dup('c');
-      }
-      costContiguous = c; // keeps the memory behind the buffer alive
+      costContiguous = Tensors.dense(cost); // keeps the memory behind the buffer alive
     }
     return costContiguous.data().asNioDouble();
   }
@@ -229,10 +213,5 @@ final class OtProblem {
   /** {@code b}; the problem's own copy, not to be modified. */
   double[] bArray() {
     return bArr;
-  }
-
-  /** A rank-1 float64 array holding a copy of {@code x}. */
-  static INDArray vector(double[] x) {
-    return Nd4j.createFromArray(x.clone());
   }
 }

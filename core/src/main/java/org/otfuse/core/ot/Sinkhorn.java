@@ -159,9 +159,9 @@ public final class Sinkhorn implements TransportSolver {
    * @param g0 column potentials, length {@code m}, finite, or null; not modified
    */
   public TransportPlan solve(INDArray a, INDArray b, INDArray cost, INDArray f0, INDArray g0) {
-    // large costs are read in place (no n x m copy): checked by one native reduction
+    // large costs are read in place (no n x m copy); minMax below checks the cost's finiteness
     boolean inPlace = (long) cost.length() >= IN_PLACE_MIN_ENTRIES;
-    OtProblem p = OtProblem.of(a, b, cost, true, "Sinkhorn", !inPlace, false);
+    OtProblem p = OtProblem.of(a, b, cost, true, "Sinkhorn", true);
     int n = p.n();
     int m = p.m();
     if ((f0 == null) != (g0 == null)) {
@@ -189,42 +189,31 @@ public final class Sinkhorn implements TransportSolver {
     }
     double range = minMax[1] - minMax[0];
     if (!Double.isFinite(Math.max(Math.abs(minMax[0]), Math.abs(minMax[1])) / reg)) {
-      throw new OtConvergenceException(String.format("Sinkhorn produced a NaN or infinity:"
-          + " reg = %s, after %d iterations, marginal error %s (tolerance %s); C / reg"
-          + " overflows float64", reg, 0, Double.NaN, tol), reg, 0, Double.NaN);
+      throw nanOrInfinity(reg, 0, Double.NaN, tol, "; C / reg overflows float64");
     }
     long start = System.nanoTime();
     List<double[]> stages = new ArrayList<>(); // {reg, tolerance}
     if (f0 == null && range / reg > SCALING_THRESHOLD) {
       double looseTol = Math.max(tol, 1e-5 * p.sumA());
-      double r = range / 16;
-      List<Double> regs = new ArrayList<>();
-      while (r > reg) {
-        regs.add(r);
-        r /= 4;
-      }
-      for (double rk : regs) {
-        stages.add(new double[] {rk, looseTol});
+      for (double r = range / 16; r > reg; r /= 4) {
+        stages.add(new double[] {r, looseTol});
       }
     }
     stages.add(new double[] {reg, tol});
     Solve s = new Solve(p, costData, f, g);
-    for (int k = 0; k < stages.size(); k++) {
-      boolean last = k == stages.size() - 1;
-      TransportPlan result = s.stage(stages.get(k)[0], stages.get(k)[1], last);
-      if (last) {
-        LAST_STATS.set(new Stats(stages.size(), result.iterations(), s.absorptions,
-            s.usedLogDomain, s.largestOmega));
-        if (LOG.isDebugEnabled()) {
-          LOG.debug("Sinkhorn {}x{} reg={}: {} stages, {} iterations, {} absorptions, log domain"
-              + " {}, marginal error {}, cost {} in {} ms", n, m, reg, stages.size(),
-              result.iterations(), s.absorptions, s.usedLogDomain, result.marginalError(),
-              result.cost(), (System.nanoTime() - start) / 1e6);
-        }
-        return result;
-      }
+    for (int k = 0; k < stages.size() - 1; k++) {
+      s.stage(stages.get(k)[0], stages.get(k)[1], false);
     }
-    throw new AssertionError("unreachable");
+    TransportPlan result = s.stage(reg, tol, true);
+    LAST_STATS.set(new Stats(stages.size(), result.iterations(), s.absorptions,
+        s.usedLogDomain, s.largestOmega));
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("Sinkhorn {}x{} reg={}: {} stages, {} iterations, {} absorptions, log domain"
+          + " {}, marginal error {}, cost {} in {} ms", n, m, reg, stages.size(),
+          result.iterations(), s.absorptions, s.usedLogDomain, result.marginalError(),
+          result.cost(), (System.nanoTime() - start) / 1e6);
+    }
+    return result;
   }
 
   private static void requireFiniteOver(double[] x, double reg, String name) {
@@ -482,11 +471,7 @@ public final class Sinkhorn implements TransportSolver {
     }
 
     OtConvergenceException notConverged() {
-      double r = options.reg();
-      return new OtConvergenceException(String.format(
-          "Sinkhorn did not converge: reg = %s, %d iterations (maxIterations), marginal error %s"
-              + " > tolerance %s; raise maxIterations or reg, or warm-start from a larger reg",
-          r, options.maxIterations(), err, options.tolerance()), r, options.maxIterations(), err);
+      return Sinkhorn.notConverged(options.reg(), options.maxIterations(), err, options.tolerance());
     }
 
     /**
@@ -794,10 +779,7 @@ public final class Sinkhorn implements TransportSolver {
         colError = Math.max(colError, Math.abs(s - b[j]));
       }
       if (!Double.isFinite(cost) || !Double.isFinite(rowError) || !Double.isFinite(colError)) {
-        throw new OtConvergenceException(String.format("Sinkhorn produced a NaN or infinity:"
-            + " reg = %s, after %d iterations, marginal error %s (tolerance %s)",
-            reg, iterations, Math.max(rowError, colError), options.tolerance()), reg,
-            iterations, Math.max(rowError, colError));
+        throw nanOrInfinity(reg, iterations, Math.max(rowError, colError), options.tolerance(), "");
       }
       double[] fr = new double[n];
       double[] gr = new double[m];
@@ -880,9 +862,7 @@ public final class Sinkhorn implements TransportSolver {
           INDArray rowLse = lse(kernel, gs, work, onesM);
           err = maxAbsExpDiff(fs, rowLse, p.a());
           if (!Double.isFinite(err) || !finite(gs)) {
-            throw new OtConvergenceException(String.format("Sinkhorn produced a NaN or infinity:"
-                + " reg = %s, after %d iterations, marginal error %s (tolerance %s)",
-                reg, it, err, tol), reg, it, err);
+            throw nanOrInfinity(reg, it, err, tol, "");
           }
           rowsConverged = err <= tol;
           if (!rowsConverged) {
@@ -906,10 +886,23 @@ public final class Sinkhorn implements TransportSolver {
       err = result.marginalError();
       fs.assign(logA).subi(lse(kernel, gs, work, onesM));
     }
-    throw new OtConvergenceException(String.format(
+    throw notConverged(reg, maxIterations, err, tol);
+  }
+
+  /** The iteration limit was reached with the marginal error {@code err} above {@code tol}. */
+  static OtConvergenceException notConverged(double reg, int maxIterations, double err, double tol) {
+    return new OtConvergenceException(String.format(
         "Sinkhorn did not converge: reg = %s, %d iterations (maxIterations), marginal error %s"
             + " > tolerance %s; raise maxIterations or reg, or warm-start from a larger reg",
         reg, maxIterations, err, tol), reg, maxIterations, err);
+  }
+
+  /** A NaN or infinity appeared after {@code iterations}; {@code detail} is appended to the message. */
+  static OtConvergenceException nanOrInfinity(double reg, int iterations, double err, double tol,
+      String detail) {
+    return new OtConvergenceException(String.format("Sinkhorn produced a NaN or infinity:"
+        + " reg = %s, after %d iterations, marginal error %s (tolerance %s)%s", reg, iterations, err, tol,
+        detail), reg, iterations, err);
   }
 
   /**
