@@ -2,9 +2,7 @@ package org.otfuse.core.fusion;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.otfuse.core.model.DenseLayer;
 import org.otfuse.core.graph.Network;
 import org.otfuse.core.graph.NeuronGroups;

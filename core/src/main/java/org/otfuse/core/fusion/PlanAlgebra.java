@@ -108,16 +108,9 @@ public final class PlanAlgebra {
    * uniform marginals), the source row of each column; otherwise null. One pass over the plan's
    * entries on the JVM: a handful of ND4J ops (compare, cast, sum, argmax) cost more here than
    * the scan, measured on the two-VGG11 fusion of {@code otfuse bench ot --cases vgg11}.
+   *
+   * @param t the row-major entries of an n x n plan
    */
-  static int[] permutationSources(INDArray plan) {
-    long rows = plan.rows();
-    if (rows != plan.columns() || rows > Integer.MAX_VALUE) {
-      return null;
-    }
-    return permutationSources(entries(plan), (int) rows);
-  }
-
-  /** {@link #permutationSources(INDArray)} of the row-major entries {@code t} of an n x n plan. */
   static int[] permutationSources(double[] t, int n) {
     int[] src = new int[n];
     java.util.Arrays.fill(src, -1);

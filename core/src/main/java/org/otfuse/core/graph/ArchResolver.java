@@ -41,10 +41,13 @@ public final class ArchResolver {
     }
     String src = sd.source() == null ? "state dict" : sd.source();
     if (key.equals("mlpnet") || key.equals("mlp")) {
-      Architectures.mlpFromStateDict(key, sd); // fails clearly when there is no fc1.weight
       int depth = 0;
       while (sd.contains("fc" + (depth + 1) + ".weight")) {
         depth++;
+      }
+      if (depth == 0) {
+        throw new IllegalArgumentException(src + ": no fc1.weight; an MLP checkpoint has fc1.weight, fc2.weight,"
+            + " ... but found " + sd.names());
       }
       int[] hidden = told.hidden() != null ? told.hidden() : new int[depth - 1];
       if (told.hidden() == null) {

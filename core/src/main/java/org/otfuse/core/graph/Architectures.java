@@ -10,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.otfuse.core.io.StateDict;
 
 /**
  * The built-in architectures, with PyTorch {@code state_dict} names so that real checkpoints load
@@ -86,28 +84,6 @@ public final class Architectures {
       x = b.relu(b.linear(x, "fc" + (i + 1), hidden[i], bias));
     }
     return b.build(b.linear(x, "fc" + (hidden.length + 1), classes, bias));
-  }
-
-  /**
-   * An MLP whose widths and bias presence are read from a state dict's {@code fcK.weight}
-   * tensors (K = 1, 2, ...), the way the reference's MLPNet checkpoints are laid out.
-   */
-  public static Graph mlpFromStateDict(String name, StateDict sd) {
-    List<INDArray> weights = new ArrayList<>();
-    for (int k = 1; sd.contains("fc" + k + ".weight"); k++) {
-      weights.add(sd.get("fc" + k + ".weight"));
-    }
-    String src = sd.source() == null ? "state dict" : sd.source();
-    if (weights.isEmpty()) {
-      throw new IllegalArgumentException(src + ": no fc1.weight; an MLP checkpoint has fc1.weight, fc2.weight, ..."
-          + " but found " + sd.names());
-    }
-    int[] hidden = new int[weights.size() - 1];
-    for (int i = 0; i < hidden.length; i++) {
-      hidden[i] = (int) weights.get(i).size(0);
-    }
-    return mlp(name, new long[] {weights.get(0).size(1)}, hidden, (int) weights.get(weights.size() - 1).size(0),
-        sd.contains("fc1.bias"));
   }
 
   private static Graph vgg(String key, ArchSpec spec) {

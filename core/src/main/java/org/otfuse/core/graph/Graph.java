@@ -60,17 +60,6 @@ public final class Graph {
     return nodes.get(0);
   }
 
-  /** Nodes that read {@code id}'s output. */
-  public List<Node> consumers(String id) {
-    List<Node> out = new ArrayList<>();
-    for (Node n : nodes) {
-      if (n.inputs().contains(id)) {
-        out.add(n);
-      }
-    }
-    return out;
-  }
-
   /** Expected parameter tensors, in PyTorch {@code state_dict} order, with their shapes. */
   public Map<String, long[]> parameterShapes() {
     Map<String, long[]> out = new LinkedHashMap<>();
@@ -176,8 +165,8 @@ public final class Graph {
 
     public String conv(String from, String module, int out, int kernel, int stride, int padding, boolean bias) {
       long[] s = image(from, module);
-      long h = (s[1] + 2L * padding - kernel) / stride + 1;
-      long w = (s[2] + 2L * padding - kernel) / stride + 1;
+      long h = Pooling.outSize(s[1], kernel, stride, padding);
+      long w = Pooling.outSize(s[2], kernel, stride, padding);
       return add(module, new Op.Conv2d(module, (int) s[0], out, kernel, stride, padding, bias), List.of(from),
           new long[] {out, h, w});
     }
@@ -231,8 +220,8 @@ public final class Graph {
 
     private String pool(String from, String kind, Op op, int kernel, int stride, int padding) {
       long[] s = image(from, kind);
-      long h = (s[1] + 2L * padding - kernel) / stride + 1;
-      long w = (s[2] + 2L * padding - kernel) / stride + 1;
+      long h = Pooling.outSize(s[1], kernel, stride, padding);
+      long w = Pooling.outSize(s[2], kernel, stride, padding);
       if (h < 1 || w < 1) {
         throw new IllegalArgumentException(name + ": " + kind + " " + kernel + "x" + kernel + " on a "
             + s[1] + "x" + s[2] + " image leaves nothing; the input is too small for this architecture");

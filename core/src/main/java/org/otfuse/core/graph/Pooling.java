@@ -34,7 +34,7 @@ public final class Pooling {
     return new int[] {k, k, s, s, p, p, 1, 1, 0, 1, 0};
   }
 
-  /** Output side: {@code floor((in + 2p - k) / s) + 1}. */
+  /** Output side of a k x k window with stride s and padding p (pooling or convolution): {@code floor((in + 2p - k) / s) + 1}. */
   public static long outSize(long in, int k, int s, int p) {
     return (in + 2L * p - k) / s + 1;
   }

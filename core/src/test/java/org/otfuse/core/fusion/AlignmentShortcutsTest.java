@@ -53,7 +53,7 @@ class AlignmentShortcutsTest {
     NeuronGroups sg = NeuronGroups.of(source.graph());
     boolean sawPermutation = false;
     for (INDArray plan : a.plans().values()) {
-      if (plan != null && PlanAlgebra.permutationSources(plan) != null) {
+      if (plan != null && PlanAlgebra.prepare(plan).isPermutation()) {
         sawPermutation = true;
         double expected = correction ? 1.0 : 1.0 / plan.rows();
         assertEquals(plan.rows() * expected, plan.sumNumber().doubleValue(), 1e-12, "permutation plan mass");

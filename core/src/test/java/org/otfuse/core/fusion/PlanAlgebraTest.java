@@ -1,8 +1,8 @@
 package org.otfuse.core.fusion;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -103,12 +103,12 @@ class PlanAlgebraTest {
     int n = 5;
     INDArray t = permutationPlan(PermutationInvarianceTest.shuffle(n, rnd), new double[] {1, 1, 1, 1, 1});
     t.putScalar(0, 0, t.getDouble(0, 0) + 0.25); // a second entry in row 0 or column 0
-    assertNull(PlanAlgebra.permutationSources(t));
+    assertFalse(PlanAlgebra.prepare(t).isPermutation());
     INDArray p = Nd4j.rand(DataType.FLOAT, 3, n * 2);
     INDArray got = PlanAlgebra.apply(p, 1, t, 2);
     assertTrue(direct(p, 1, t, 2).equalsWithEps(got.castTo(DataType.DOUBLE), 1e-6));
     INDArray rect = Nd4j.rand(DataType.DOUBLE, n, 3);
-    assertNull(PlanAlgebra.permutationSources(rect));
+    assertFalse(PlanAlgebra.prepare(rect).isPermutation());
     INDArray wide = PlanAlgebra.apply(Nd4j.rand(DataType.FLOAT, n, 4), 0, rect, 1);
     assertArrayEquals(new long[] {3, 4}, wide.shape());
   }
