@@ -9,9 +9,9 @@ import java.util.concurrent.Callable;
 import org.otfuse.core.data.DatasetDownloader;
 import org.otfuse.core.data.DatasetName;
 import org.otfuse.core.data.ImageDataset;
-import org.otfuse.core.data.Datasets;
 import org.otfuse.core.data.Split;
-import org.otfuse.core.model.Evaluation;
+import org.otfuse.core.train.Evaluator;
+import org.otfuse.core.zoo.DataCache;
 import org.otfuse.core.graph.Network;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,40 +50,27 @@ final class EvalCommand implements Callable<Integer> {
       DatasetDownloader.official(name, List.of()).ensure(name, dataDir);
     }
     List<Network> nets = models.load();
-    ImageDataset test = fitInput(Datasets.load(name, dataDir, Split.TEST), nets.get(0));
+    long[] input = nets.get(0).graph().shape(nets.get(0).graph().input().id());
+    // padded to the network's square input as `otfuse train` pads (e.g. 28x28 MNIST for a 32x32 VGG)
+    ImageDataset test = DataCache.forInput(name, dataDir, Split.TEST, input);
+    if (input.length == 3 && test.imageShape()[0] != input[0]) {
+      throw new IllegalArgumentException(test.name() + " images are " + java.util.Arrays.toString(test.imageShape())
+          + " but " + nets.get(0).graph().name() + " expects " + java.util.Arrays.toString(input)
+          + " (use --input-shape)");
+    }
     PrintWriter pw = spec.commandLine().getOut();
     if (ensemble) {
-      print(pw, "ensemble", Evaluation.evaluateNetworks(nets, test));
+      print(pw, "ensemble", Evaluator.evaluateEnsemble(nets, test));
     } else {
       for (int i = 0; i < nets.size(); i++) {
-        print(pw, models.models.get(i), Evaluation.evaluateNetwork(nets.get(i), test));
+        print(pw, models.models.get(i), Evaluator.evaluate(nets.get(i), test));
       }
     }
     pw.flush();
     return 0;
   }
 
-  /**
-   * Pads images (in raw pixel space, as torchvision's Pad) when the network expects larger ones by
-   * an even margin, e.g. 28x28 MNIST into a 32x32 VGG; any other mismatch is an error.
-   */
-  static ImageDataset fitInput(ImageDataset data, Network net) {
-    long[] want = net.graph().shape(net.graph().input().id());
-    long[] have = data.imageShape();
-    if (want.length == 1 || java.util.Arrays.equals(want, have)) {
-      return data;
-    }
-    long margin = want.length == 3 ? want[1] - have[1] : -1;
-    if (want[0] == have[0] && margin > 0 && margin % 2 == 0 && want[2] - have[2] == margin) {
-      org.slf4j.LoggerFactory.getLogger(EvalCommand.class).info("padding {} images by {} pixels to {}x{}",
-          data.name(), margin / 2, want[1], want[2]);
-      return data.padded((int) (margin / 2));
-    }
-    throw new IllegalArgumentException(data.name() + " images are " + java.util.Arrays.toString(have)
-        + " but " + net.graph().name() + " expects " + java.util.Arrays.toString(want) + " (use --input-shape)");
-  }
-
-  private void print(PrintWriter pw, String what, Evaluation.Metrics m) {
+  private void print(PrintWriter pw, String what, Evaluator.Metrics m) {
     if (json) {
       Map<String, Object> j = new LinkedHashMap<>();
       j.put("model", what);

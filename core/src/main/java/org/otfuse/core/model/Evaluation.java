@@ -27,23 +27,6 @@ public final class Evaluation {
 
   /** Evaluates the ensemble whose log-probabilities are the mean of the members' log-softmax. */
   public static Metrics evaluateEnsemble(List<MlpNet> nets, ImageDataset data) {
-    return evaluateLogProbs(nets.stream().<java.util.function.UnaryOperator<INDArray>>map(n -> n::logProbs).toList(),
-        data);
-  }
-
-  /** Evaluates one graph network on every example of {@code data}, in batches. */
-  public static Metrics evaluateNetwork(org.otfuse.core.graph.Network net, ImageDataset data) {
-    return evaluateNetworks(List.of(net), data);
-  }
-
-  /** The prediction ensemble (mean of log-softmax) of graph networks. */
-  public static Metrics evaluateNetworks(List<org.otfuse.core.graph.Network> nets, ImageDataset data) {
-    return evaluateLogProbs(nets.stream().<java.util.function.UnaryOperator<INDArray>>map(n -> n::logProbs).toList(),
-        data);
-  }
-
-  /** Metrics of the mean of the given log-probability functions (one per model). */
-  public static Metrics evaluateLogProbs(List<java.util.function.UnaryOperator<INDArray>> nets, ImageDataset data) {
     long correct = 0;
     double lossSum = 0;
     int n = data.size();
@@ -53,8 +36,8 @@ public final class Evaluation {
           org.nd4j.linalg.indexing.NDArrayIndex.all());
       INDArray y = data.labels().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, end));
       INDArray mean = null;
-      for (java.util.function.UnaryOperator<INDArray> net : nets) {
-        INDArray lp = net.apply(x);
+      for (MlpNet net : nets) {
+        INDArray lp = net.logProbs(x);
         mean = mean == null ? lp : mean.addi(lp);
       }
       mean.divi(nets.size());
