@@ -83,6 +83,32 @@ class GraphCliTest {
     }
   }
 
+  /**
+   * {@code eval} pads 28x28 MNIST to a 32x32 VGG's input as {@code train} does, and refuses a
+   * network whose channels do not match the images, naming both shapes.
+   */
+  @Test
+  void evalPadsImagesToTheNetworkInputAndRefusesOtherChannels(@TempDir Path dir) throws Exception {
+    String data = Path.of(org.otfuse.core.testing.Fixtures.path("mnist/t10k-images-idx3-ubyte.gz")).getParent()
+        .toString();
+    Network gray = Initialization.pytorchDefault(
+        Architectures.build(ArchSpec.cifar("vgg11").withWidth(0.125).withInputShape(1, 32, 32)), 5);
+    String model = save(gray, dir, "gray.safetensors");
+    CliTest.Run r = CliTest.run("eval", "--arch", "vgg11", "--input-shape", "1,32,32", "--model", model,
+        "--dataset", "mnist", "--data-dir", data, "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = CliTest.JSON.readTree(r.out());
+    assertEquals(10000, j.get("n").asInt());
+    double acc = j.get("accuracy").asDouble();
+    assertTrue(acc >= 0 && acc <= 100, r.out());
+    Network rgb = Initialization.pytorchDefault(Architectures.build(ArchSpec.cifar("vgg11").withWidth(0.125)), 5);
+    CliTest.Run bad = CliTest.run("eval", "--arch", "vgg11", "--model", save(rgb, dir, "rgb.safetensors"),
+        "--dataset", "mnist", "--data-dir", data);
+    assertTrue(bad.code() != 0, bad.out());
+    assertTrue(bad.err().contains("[1, 28, 28]") || bad.err().contains("[1, 32, 32]"), bad.err());
+    assertTrue(bad.err().contains("[3, 32, 32]"), bad.err());
+  }
+
   @Test
   void hoconArchitectureFileDescribesASequentialNetwork(@TempDir Path dir) throws Exception {
     Path conf = dir.resolve("tiny.conf");
