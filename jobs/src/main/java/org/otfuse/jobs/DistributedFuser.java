@@ -17,6 +17,7 @@ import org.otfuse.core.fusion.FusionMode;
 import org.otfuse.core.fusion.FusionOptions;
 import org.otfuse.core.fusion.GraphFusion;
 import org.otfuse.core.fusion.LayerReport;
+import org.otfuse.core.fusion.OtFusion;
 import org.otfuse.core.ot.TransportPlan;
 import org.otfuse.core.sweep.ModelAdapter;
 import org.otfuse.core.sweep.PointRunner;
@@ -115,7 +116,6 @@ public final class DistributedFuser implements PointRunner.Fuser {
     List<ModelAdapter.Portable> portable = models.stream().map(ModelAdapter::portable).toList();
     Broadcast<List<ModelAdapter.Portable>> bm = jsc.broadcast(new ArrayList<>(portable));
     Broadcast<Samples> bs = jsc.broadcast(Samples.of(samples));
-    PortableOptions po = PortableOptions.of(o);
     SweepConfig.BackendChoice choice = backend;
     List<Integer> sources = new ArrayList<>();
     for (int k = 0; k < models.size(); k++) {
@@ -132,7 +132,7 @@ public final class DistributedFuser implements PointRunner.Fuser {
         String[] gpus = PointTask.gpuAddresses(org.apache.spark.TaskContext.get());
         try (TransportBackend b = Backends.forTask(gpus, choice.preferGpu(gpus))) {
           return ModelAdapter.portable(ModelAdapter.align(ModelAdapter.fromPortable(ms.get(k)),
-              ModelAdapter.fromPortable(ms.get(target)), po.toOptions(), s == null ? null : s.array(), b),
+              ModelAdapter.fromPortable(ms.get(target)), o, s == null ? null : s.array(), b),
               ModelAdapter.backendName(b));
         }
       }).collect();
@@ -177,13 +177,11 @@ public final class DistributedFuser implements PointRunner.Fuser {
     }
     LOG.info("solving {} activation-group OT problems of {} alignments across executors", problems.size(),
         sources.size());
-    PortableOptions po = PortableOptions.of(o);
     List<Solved> solved = jsc.parallelize(problems, problems.size()).map(p -> {
       long t0 = System.nanoTime();
       INDArray cost = Nd4j.createFromArray(p.cost()).reshape('c', p.n(), p.m());
       // The cost is already normalised; solve it as is (GroundCost rows are not needed any more).
-      FusionOptions opts = po.toOptions();
-      TransportPlan plan = solveCost(cost, opts);
+      TransportPlan plan = GraphFusion.solveUniform(cost, o);
       return new Solved(p.alignment(), p.group(), p.label(), p.n(), p.m(), plan.plan().dup('c').reshape(-1).toDoubleVector(),
           plan.cost(), plan.iterations(), (System.nanoTime() - t0) / 1e9);
     }).collect();
@@ -197,24 +195,11 @@ public final class DistributedFuser implements PointRunner.Fuser {
         }
         INDArray t = Nd4j.createFromArray(s.plan()).reshape('c', s.n(), s.m());
         plans.put(s.group(), t);
-        reports.put(s.group(), new LayerReport(s.label(), s.n(), s.m(), true, s.cost(), ModelAdapter.entropy(t),
-            ModelAdapter.density(t), s.iterations(), s.seconds()));
+        reports.put(s.group(), new LayerReport(s.label(), s.n(), s.m(), true, s.cost(), OtFusion.entropy(t),
+            OtFusion.density(t), s.iterations(), s.seconds()));
       }
       aligned.add(ModelAdapter.applyPlans(models.get(sources.get(a)), models.get(target), o, plans, reports));
     }
     return ModelAdapter.average(models, target, aligned, o.ensembleStep(), ModelAdapter.CPU_BACKEND);
-  }
-
-  /** Core's solver for {@code o} on a ready cost with uniform marginals. */
-  static TransportPlan solveCost(INDArray cost, FusionOptions o) {
-    int n = (int) cost.rows();
-    int m = (int) cost.columns();
-    INDArray a = Nd4j.valueArrayOf(new long[] {n}, 1.0 / n, DataType.DOUBLE);
-    INDArray b = Nd4j.valueArrayOf(new long[] {m}, 1.0 / m, DataType.DOUBLE);
-    org.otfuse.core.ot.TransportSolver s = o.solver() == org.otfuse.core.fusion.SolverKind.EXACT
-        ? new org.otfuse.core.ot.ExactOt()
-        : new org.otfuse.core.ot.Sinkhorn(new org.otfuse.core.ot.SinkhornOptions(o.reg(), o.sinkhornTolerance(),
-            o.sinkhornMaxIterations()));
-    return s.solve(a, b, cost);
   }
 }

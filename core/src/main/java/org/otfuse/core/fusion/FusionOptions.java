@@ -32,7 +32,7 @@ public record FusionOptions(
     boolean pastCorrection,
     double ensembleStep,
     ActivationPoint activationPoint,
-    boolean alignOutput) {
+    boolean alignOutput) implements java.io.Serializable {
 
   public FusionOptions {
     if (mode == null || solver == null || metric == null || normalization == null || activationPoint == null) {

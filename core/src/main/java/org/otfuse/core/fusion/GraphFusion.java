@@ -467,10 +467,8 @@ public final class GraphFusion {
     INDArray cost = p.cost();
     int n = (int) cost.rows();
     int m = (int) cost.columns();
-    INDArray a = Nd4j.valueArrayOf(new long[] {n}, 1.0 / n, DataType.DOUBLE);
-    INDArray b = Nd4j.valueArrayOf(new long[] {m}, 1.0 / m, DataType.DOUBLE);
     TransportPlan plan = backend != null && backend.isGpu() && options.solver() == SolverKind.SINKHORN
-        ? sinkhornOn(backend, cost, options) : solver.solve(a, b, cost);
+        ? sinkhornOn(backend, cost, options) : solver.solve(uniform(n), uniform(m), cost);
     INDArray t = plan.plan();
     double[] entries = PlanAlgebra.entries(t);
     PlanAlgebra.Prepared permutation = n == m ? PlanAlgebra.prepare(t, entries) : null;
@@ -481,10 +479,8 @@ public final class GraphFusion {
       plans.put(p.group(), out.plan());
       inPlans.put(p.group(), out.plan());
     } else {
-      plans.put(p.group(), options.correction() ? t.divRowVector(t.sum(0)) : t);
-      // Input axes: a target neuron stands for the source neurons sent to it, so their outgoing
-      // weights add up (diag(1/a) T). With uniform square plans this equals the corrected plan.
-      inPlans.put(p.group(), options.correction() ? t.divColumnVector(t.sum(1).reshape(n, 1)) : t);
+      plans.put(p.group(), outPlan(t, options.correction()));
+      inPlans.put(p.group(), inPlan(t, options.correction()));
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     LayerReport r = new LayerReport(p.label(), n, m, true, plan.cost(), OtFusion.entropy(entries),
@@ -494,6 +490,34 @@ public final class GraphFusion {
     LOG.info("group {} ({}): {}x{} plan, OT cost {}, entropy {}, density {}, {} s", p.group(), p.label(), n, m,
         String.format("%.6g", r.otCost()), String.format("%.4g", r.planEntropy()), String.format("%.4g", r.density()),
         String.format("%.3f", seconds));
+  }
+
+  /** Uniform marginals {@code 1/n}, float64. */
+  private static INDArray uniform(int n) {
+    return Nd4j.valueArrayOf(new long[] {n}, 1.0 / n, DataType.DOUBLE);
+  }
+
+  /**
+   * The OT problem of one group as fusion solves it: uniform marginals and {@code cost}, exact OT
+   * or Sinkhorn as {@code o} says (paper eq. (1)); for callers that compute costs elsewhere (the
+   * Spark jobs).
+   */
+  public static TransportPlan solveUniform(INDArray cost, FusionOptions o) {
+    return OtFusion.solver(o).solve(uniform((int) cost.rows()), uniform((int) cost.columns()), cost);
+  }
+
+  /** The plan for output axes: {@code T diag(1/colsum)} with correction, else {@code T} itself. */
+  public static INDArray outPlan(INDArray t, boolean correction) {
+    return correction ? t.divRowVector(t.sum(0)) : t;
+  }
+
+  /**
+   * The plan for input axes: {@code diag(1/rowsum) T} with correction (a target neuron stands for
+   * the source neurons sent to it, so their outgoing weights add up), else {@code T}; for uniform
+   * square plans the same as {@link #outPlan}.
+   */
+  public static INDArray inPlan(INDArray t, boolean correction) {
+    return correction ? t.divColumnVector(t.sum(1).reshape(t.rows(), 1)) : t;
   }
 
   /** Rescales the permutation plan {@code t} in place to ones ({@code T[source[j], j] = 1}), prepared. */

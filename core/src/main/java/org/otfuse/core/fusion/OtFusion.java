@@ -80,8 +80,8 @@ public final class OtFusion {
         : new Sinkhorn(new SinkhornOptions(o.reg(), o.sinkhornTolerance(), o.sinkhornMaxIterations()));
   }
 
-  /** Entropy of the plan normalised to mass 1 (0 log 0 = 0). */
-  static double entropy(INDArray t) {
+  /** Entropy of the plan normalised to mass 1 (0 log 0 = 0), as in the layer reports. */
+  public static double entropy(INDArray t) {
     return entropy(PlanAlgebra.entries(t));
   }
 
@@ -101,8 +101,8 @@ public final class OtFusion {
     return h;
   }
 
-  /** Fraction of plan entries above 1e-12 of the largest. */
-  static double density(INDArray t) {
+  /** Fraction of plan entries above 1e-12 of the largest, as in the layer reports. */
+  public static double density(INDArray t) {
     return density(PlanAlgebra.entries(t));
   }
 

@@ -299,8 +299,8 @@ public final class ModelAdapter {
     Map<Integer, INDArray> plans = new java.util.HashMap<>();
     Map<Integer, INDArray> inPlans = new java.util.HashMap<>();
     for (Map.Entry<Integer, INDArray> e : rawPlans.entrySet()) {
-      plans.put(e.getKey(), outPlan(e.getValue(), o));
-      inPlans.put(e.getKey(), inPlan(e.getValue(), o));
+      plans.put(e.getKey(), GraphFusion.outPlan(e.getValue(), o.correction()));
+      inPlans.put(e.getKey(), GraphFusion.inPlan(e.getValue(), o.correction()));
     }
     Map<String, INDArray> out = GraphFusion.transport(src, sg, plans, o.pastCorrection() ? inPlans : Map.of());
     Network aligned = Network.of(tgt.graph(), StateDict.of(null, out));
@@ -316,16 +316,6 @@ public final class ModelAdapter {
     return new Aligned(aligned, ordered);
   }
 
-  /** The plan for output axes: {@code T diag(1/colsum)} with correction, else {@code T}. */
-  public static INDArray outPlan(INDArray t, FusionOptions o) {
-    return o.correction() ? t.divRowVector(t.sum(0)) : t;
-  }
-
-  /** The plan for input axes: {@code diag(1/rowsum) T} with correction, else {@code T}. */
-  public static INDArray inPlan(INDArray t, FusionOptions o) {
-    return o.correction() ? t.divColumnVector(t.sum(1).reshape(t.rows(), 1)) : t;
-  }
-
   /** Solves one layer's OT problem from the rows of its neurons (source n x d, target m x d). */
   @FunctionalInterface
   public interface LayerSolver {
@@ -338,20 +328,8 @@ public final class ModelAdapter {
   }
 
   /** The local layer solver: core's ground cost and solver in this thread. */
-  public static final LayerSolver LOCAL_SOLVER = (layer, x, y, o) -> {
-    INDArray cost = org.otfuse.core.ot.GroundCost.compute(x, y, o.metric(), o.normalization());
-    int n = (int) cost.rows();
-    int m = (int) cost.columns();
-    INDArray a = org.nd4j.linalg.factory.Nd4j.valueArrayOf(new long[] {n}, 1.0 / n,
-        org.nd4j.linalg.api.buffer.DataType.DOUBLE);
-    INDArray b = org.nd4j.linalg.factory.Nd4j.valueArrayOf(new long[] {m}, 1.0 / m,
-        org.nd4j.linalg.api.buffer.DataType.DOUBLE);
-    org.otfuse.core.ot.TransportSolver s = o.solver() == org.otfuse.core.fusion.SolverKind.EXACT
-        ? new org.otfuse.core.ot.ExactOt()
-        : new org.otfuse.core.ot.Sinkhorn(new org.otfuse.core.ot.SinkhornOptions(o.reg(), o.sinkhornTolerance(),
-            o.sinkhornMaxIterations()));
-    return s.solve(a, b, cost);
-  };
+  public static final LayerSolver LOCAL_SOLVER = (layer, x, y, o) ->
+      GraphFusion.solveUniform(org.otfuse.core.ot.GroundCost.compute(x, y, o.metric(), o.normalization()), o);
 
   /**
    * Layer-by-layer alignment of an MLP (Singh and Jaggi 2020, Algorithm 1; the same steps as
@@ -401,15 +379,15 @@ public final class ModelAdapter {
       }
       org.otfuse.core.ot.TransportPlan plan = solver.solve(tl.name(), x, y, o);
       INDArray t = plan.plan();
-      INDArray tf = outPlan(t, o).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+      INDArray tf = GraphFusion.outPlan(t, o.correction()).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
       INDArray basis = o.pastCorrection() ? alignedIn : sl.weight();
       INDArray w = tf.transpose().mmul(basis);
       INDArray bias = sl.hasBias() ? tf.transpose().mmul(sl.bias().reshape(sl.outputs(), 1)).reshape(tl.outputs())
           : null;
       out.add(new org.otfuse.core.model.DenseLayer(tl.name(), w, bias));
-      reports.add(new LayerReport(tl.name(), sl.outputs(), tl.outputs(), true, plan.cost(), entropy(t), density(t),
+      reports.add(new LayerReport(tl.name(), sl.outputs(), tl.outputs(), true, plan.cost(), org.otfuse.core.fusion.OtFusion.entropy(t), org.otfuse.core.fusion.OtFusion.density(t),
           plan.iterations(), (System.nanoTime() - t0) / 1e9));
-      previous = inPlan(t, o).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+      previous = GraphFusion.inPlan(t, o.correction()).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
     }
     return new Aligned(Network.of(target.net.graph(), tgt.withLayers(out).toStateDict(null)), reports);
   }
@@ -426,20 +404,6 @@ public final class ModelAdapter {
 
   private static INDArray withBias(INDArray w, INDArray bias) {
     return bias == null ? w : org.nd4j.linalg.factory.Nd4j.hstack(w, bias.reshape(bias.length(), 1));
-  }
-
-  /** Entropy of a plan normalised to mass 1 (as core's reports). */
-  public static double entropy(INDArray t) {
-    INDArray p = t.div(t.sumNumber().doubleValue());
-    INDArray logp = org.nd4j.linalg.ops.transforms.Transforms.log(
-        org.nd4j.linalg.ops.transforms.Transforms.max(p, Double.MIN_NORMAL, true), false);
-    return -p.mul(logp).sumNumber().doubleValue();
-  }
-
-  /** Fraction of plan entries above 1e-12 of the largest (as core's reports). */
-  public static double density(INDArray t) {
-    double thr = t.maxNumber().doubleValue() * 1e-12;
-    return t.gt(thr).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).meanNumber().doubleValue();
   }
 
   /**
