@@ -13,8 +13,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.otfuse.core.graph.Network;
 import org.otfuse.core.graph.NeuronGroups;
 import org.otfuse.core.graph.NeuronGroups.Group;
-import org.otfuse.core.graph.NeuronGroups.Role;
-import org.otfuse.core.graph.Op;
 import org.otfuse.core.io.StateDict;
 import org.otfuse.core.model.MlpNet;
 import org.otfuse.core.ot.CostNormalization;
@@ -104,7 +102,7 @@ public final class Compression {
         throw new IllegalStateException("no group among " + pending + " has a producer with a mapped input");
       }
       long t0 = System.nanoTime();
-      INDArray x = features(big, sg, g, ready(sg, g, done), inPlans);
+      INDArray x = features(big, sg, ready(sg, g, done), inPlans);
       int n = (int) x.rows();
       int m = targetWidth(n, widthFactor);
       INDArray a = Nd4j.valueArrayOf(new long[] {n}, 1.0 / n, DataType.DOUBLE);
@@ -123,10 +121,10 @@ public final class Compression {
         }
       }
       INDArray t = plan.plan();
-      outPlans.put(g.id(), t.divRowVector(t.sum(0)));
-      inPlans.put(g.id(), t.divColumnVector(t.sum(1).reshape(n, 1)));
+      outPlans.put(g.id(), GraphFusion.outPlan(t, true));
+      inPlans.put(g.id(), GraphFusion.inPlan(t, true));
       for (String p : g.producers()) {
-        sizes.put(module(big.graph().node(p).op()), m);
+        sizes.put(NeuronGroups.moduleOf(big.graph().node(p).op()), m);
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       reports.add(new LayerReport(g.label(), n, m, true, plan.cost(), OtFusion.entropy(t), OtFusion.density(t),
@@ -153,7 +151,7 @@ public final class Compression {
       if (g.kind() != NeuronGroups.Kind.HIDDEN) {
         continue;
       }
-      INDArray x = features(big, sg, g, g.producers(), Map.of());
+      INDArray x = features(big, sg, g.producers(), Map.of());
       int m = targetWidth(g.size(), widthFactor);
       int[] kept = largestNorms(x, m);
       Arrays.sort(kept);
@@ -163,7 +161,7 @@ public final class Compression {
       }
       select.put(g.id(), s);
       for (String p : g.producers()) {
-        sizes.put(module(big.graph().node(p).op()), m);
+        sizes.put(NeuronGroups.moduleOf(big.graph().node(p).op()), m);
       }
     }
     Map<String, INDArray> params = GraphFusion.transport(big, sg, select, select);
@@ -181,18 +179,16 @@ public final class Compression {
   }
 
   /** Rows: the producers' weights (input axis mapped by {@code inPlans}) and biases, float64. */
-  private static INDArray features(Network net, NeuronGroups sg, Group g, List<String> producers,
+  private static INDArray features(Network net, NeuronGroups sg, List<String> producers,
       Map<Integer, INDArray> inPlans) {
     List<INDArray> cols = new ArrayList<>();
     for (String p : producers) {
-      String module = module(net.graph().node(p).op());
+      String module = NeuronGroups.moduleOf(net.graph().node(p).op());
       Group in = sg.inputGroupOf(p);
       INDArray plan = inPlans.get(in.id());
       INDArray w = net.param(module + ".weight");
       if (plan != null) {
-        int expansion = in.members(Role.IN).stream().filter(m -> m.param().equals(module + ".weight"))
-            .findFirst().orElseThrow().expansion();
-        w = PlanAlgebra.apply(w, 1, plan.castTo(DataType.FLOAT), expansion);
+        w = PlanAlgebra.apply(w, 1, plan, in.inputExpansion(module + ".weight"));
       }
       cols.add(w.reshape('c', w.size(0), w.length() / w.size(0)));
       if (net.params().contains(module + ".bias")) {
@@ -201,10 +197,6 @@ public final class Compression {
     }
     INDArray x = cols.size() == 1 ? cols.get(0) : Nd4j.hstack(cols.toArray(new INDArray[0]));
     return x.castTo(DataType.DOUBLE);
-  }
-
-  private static String module(Op op) {
-    return op instanceof Op.Linear l ? l.module() : ((Op.Conv2d) op).module();
   }
 
   /**

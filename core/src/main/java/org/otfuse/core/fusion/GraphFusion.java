@@ -18,7 +18,6 @@ import org.otfuse.core.graph.NeuronGroups;
 import org.otfuse.core.graph.NeuronGroups.Group;
 import org.otfuse.core.graph.NeuronGroups.Member;
 import org.otfuse.core.graph.NeuronGroups.Role;
-import org.otfuse.core.graph.Op;
 import org.otfuse.core.backend.OpenMpSpin;
 import org.otfuse.core.backend.SinkhornForm;
 import org.otfuse.core.backend.SinkhornResult;
@@ -402,12 +401,10 @@ public final class GraphFusion {
     List<INDArray> src = new ArrayList<>();
     List<INDArray> tgt = new ArrayList<>();
     for (String p : readyProducers(sg, g, plans)) {
-      Op op = source.graph().node(p).op();
-      String module = op instanceof Op.Linear l ? l.module() : ((Op.Conv2d) op).module();
+      String module = NeuronGroups.moduleOf(source.graph().node(p).op());
       Group in = sg.inputGroupOf(p);
       INDArray plan = plans.get(in.id());
-      int expansion = in.members(Role.IN).stream().filter(m -> m.param().equals(module + ".weight"))
-          .findFirst().orElseThrow().expansion();
+      int expansion = in.inputExpansion(module + ".weight");
       INDArray w = source.param(module + ".weight");
       INDArray aligned = plan == null ? w
           : PlanAlgebra.apply(w, 1, prepared.computeIfAbsent(plan, PlanAlgebra::prepare), expansion);

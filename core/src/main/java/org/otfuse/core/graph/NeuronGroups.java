@@ -49,6 +49,16 @@ public final class NeuronGroups {
     public List<Member> members(Role role) {
       return members.stream().filter(m -> m.role() == role).toList();
     }
+
+    /** The flatten expansion of this group's input axis in parameter {@code param} (1 unless flattened). */
+    public int inputExpansion(String param) {
+      for (Member m : members) {
+        if (m.role() == Role.IN && m.param().equals(param)) {
+          return m.expansion();
+        }
+      }
+      throw new IllegalArgumentException("group " + label + " is not an input axis of " + param);
+    }
   }
 
   /** Whether a group is the input, the output (logits) or hidden. */
@@ -183,7 +193,8 @@ public final class NeuronGroups {
     return new NeuronGroups(graph, groups, groupOfNode);
   }
 
-  private static String moduleOf(Op op) {
+  /** The parameter module of a producer node's op (a Linear or a Conv2d). */
+  public static String moduleOf(Op op) {
     if (op instanceof Op.Linear l) {
       return l.module();
     }
