@@ -134,6 +134,7 @@ public final class GraphFusion {
     Network target = models.get(targetIndex);
     List<Network> aligned = new ArrayList<>();
     List<List<LayerReport>> reports = new ArrayList<>();
+    Map<String, INDArray> targetActs = targetActivations(target, options, samples); // once for all sources
     for (int k = 0; k < models.size(); k++) {
       if (k == targetIndex) {
         aligned.add(target);
@@ -142,7 +143,7 @@ public final class GraphFusion {
       LOG.info("aligning model {} onto model {} ({} mode, {} OT)", k, targetIndex,
           options.mode().name().toLowerCase(java.util.Locale.ROOT),
           options.solver().name().toLowerCase(java.util.Locale.ROOT));
-      Alignment a = align(models.get(k), target, options, samples, backend);
+      Alignment a = align(models.get(k), target, options, samples, backend, targetActs);
       aligned.add(a.aligned());
       reports.add(a.reports());
     }
@@ -150,8 +151,9 @@ public final class GraphFusion {
     for (int round = 1; round <= refine; round++) {
       List<Network> again = new ArrayList<>();
       List<List<LayerReport>> roundReports = new ArrayList<>();
+      Map<String, INDArray> fusedActs = targetActivations(fused, options, samples);
       for (int k = 0; k < models.size(); k++) {
-        Alignment a = align(models.get(k), fused, options, samples, backend);
+        Alignment a = align(models.get(k), fused, options, samples, backend, fusedActs);
         again.add(a.aligned());
         if (k != targetIndex) {
           roundReports.add(a.reports());
@@ -265,6 +267,15 @@ public final class GraphFusion {
   /** {@link #align(Network, Network, FusionOptions, INDArray)} with the dense math on {@code backend}. */
   public static Alignment align(Network source, Network target, FusionOptions options, INDArray samples,
       TransportBackend backend) {
+    return align(source, target, options, samples, backend, null);
+  }
+
+  /**
+   * {@link #align(Network, Network, FusionOptions, INDArray, TransportBackend)} with the target's
+   * activations at the groups' taps already computed ({@link #targetActivations}; null: computed here).
+   */
+  private static Alignment align(Network source, Network target, FusionOptions options, INDArray samples,
+      TransportBackend backend, Map<String, INDArray> targetActs) {
     OpenMpSpin.hintOnce();
     NeuronGroups sg = NeuronGroups.of(source.graph());
     NeuronGroups tg = NeuronGroups.of(target.graph());
@@ -282,7 +293,9 @@ public final class GraphFusion {
       }
     }
     if (options.mode() == FusionMode.ACTIVATIONS) {
-      for (GroupProblem p : activationProblems(source, target, options, samples, backend)) {
+      requireSamples(samples);
+      Map<String, INDArray> ta = targetActs != null ? targetActs : target.forward(samples, taps(sg, options));
+      for (GroupProblem p : activationProblems(source, sg, ta, options, samples, backend)) {
         solveInto(p, solver, options, plans, inPlans, reports, prepared, backend);
       }
     } else {
@@ -336,19 +349,42 @@ public final class GraphFusion {
   /** {@link #activationProblems(Network, Network, FusionOptions, INDArray)} with costs on {@code backend}. */
   public static List<GroupProblem> activationProblems(Network source, Network target, FusionOptions options,
       INDArray samples, TransportBackend backend) {
-    if (samples == null) {
-      throw new IllegalArgumentException("activations mode needs activation samples (--activation-samples)");
-    }
+    requireSamples(samples);
     NeuronGroups sg = NeuronGroups.of(source.graph());
     NeuronGroups tg = NeuronGroups.of(target.graph());
     checkCompatible(sg, tg, options);
-    boolean pre = options.activationPoint() == ActivationPoint.PRE;
+    return activationProblems(source, sg, target.forward(samples, taps(sg, options)), options, samples, backend);
+  }
+
+  private static void requireSamples(INDArray samples) {
+    if (samples == null) {
+      throw new IllegalArgumentException("activations mode needs activation samples (--activation-samples)");
+    }
+  }
+
+  /** The tap node of every group: its pre- or post-activation node, as {@code options} says. */
+  private static Set<String> taps(NeuronGroups sg, FusionOptions options) {
     Set<String> taps = new java.util.HashSet<>();
     for (Group g : sg.groups()) {
-      taps.add(pre ? g.preNode() : g.postNode());
+      taps.add(options.activationPoint() == ActivationPoint.PRE ? g.preNode() : g.postNode());
     }
-    Map<String, INDArray> sa = source.forward(samples, taps);
-    Map<String, INDArray> ta = target.forward(samples, taps);
+    return taps;
+  }
+
+  /**
+   * In activations mode with samples, {@code target}'s activations at every group's tap, computed
+   * once for all models aligned onto it; else null.
+   */
+  private static Map<String, INDArray> targetActivations(Network target, FusionOptions options, INDArray samples) {
+    return options.mode() == FusionMode.ACTIVATIONS && samples != null
+        ? target.forward(samples, taps(NeuronGroups.of(target.graph()), options)) : null;
+  }
+
+  /** The activation costs of {@code source} (groups {@code sg}) against the target's tap activations {@code ta}. */
+  private static List<GroupProblem> activationProblems(Network source, NeuronGroups sg, Map<String, INDArray> ta,
+      FusionOptions options, INDArray samples, TransportBackend backend) {
+    boolean pre = options.activationPoint() == ActivationPoint.PRE;
+    Map<String, INDArray> sa = source.forward(samples, taps(sg, options));
     List<GroupProblem> out = new ArrayList<>();
     for (Group g : sg.groups()) {
       if (!transported(g, options)) {

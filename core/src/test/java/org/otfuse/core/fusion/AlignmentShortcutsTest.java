@@ -83,6 +83,37 @@ class AlignmentShortcutsTest {
     }
   }
 
+  /**
+   * In activations mode {@code fuse} computes the target's activations once for every source (and
+   * once per refinement round for the fused model): the result equals aligning each model on its
+   * own with the public {@code align} and averaging, round by round.
+   */
+  @org.junit.jupiter.api.Test
+  void activationFusionWithTheTargetsActivationsSharedEqualsSeparateAlignments() {
+    ArchSpec spec = ArchSpec.cifar("vgg11").withWidth(0.125).withInputShape(3, 16, 16);
+    List<Network> models = List.of(Initialization.pytorchDefault(Architectures.build(spec), 5),
+        Initialization.pytorchDefault(Architectures.build(spec), 6),
+        Initialization.pytorchDefault(Architectures.build(spec), 7));
+    INDArray samples = org.nd4j.linalg.factory.Nd4j.randn(9L, new long[] {16, 3, 16, 16}).castTo(DataType.FLOAT);
+    FusionOptions o = FusionOptions.defaults().withMode(FusionMode.ACTIVATIONS);
+    GraphFusion.Result r = GraphFusion.fuse(models, 1, o, samples, null, 1);
+    double[] w = GraphFusion.modelWeights(3, 1, o.ensembleStep(), null);
+    List<Network> aligned = new java.util.ArrayList<>();
+    for (int k = 0; k < 3; k++) {
+      aligned.add(k == 1 ? models.get(1) : GraphFusion.align(models.get(k), models.get(1), o, samples).aligned());
+    }
+    Network fused = GraphFusion.weightedAverage(models.get(1), aligned, w);
+    List<Network> again = new java.util.ArrayList<>();
+    for (int k = 0; k < 3; k++) {
+      again.add(GraphFusion.align(models.get(k), fused, o, samples).aligned());
+    }
+    Network want = GraphFusion.weightedAverage(fused, again, w);
+    for (String name : want.params().names()) {
+      assertArrayEquals(want.param(name).dup('c').data().asDouble(), r.fused().param(name).dup('c').data().asDouble(),
+          0.0, name);
+    }
+  }
+
   /** The network with its floating-point parameters in {@code type}. */
   private static Network cast(Network net, DataType type) {
     java.util.Map<String, INDArray> p = new java.util.LinkedHashMap<>();
