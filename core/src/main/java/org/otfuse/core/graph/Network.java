@@ -15,6 +15,7 @@ import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.otfuse.core.io.StateDict;
+import org.otfuse.core.io.Tensors;
 
 /**
  * A {@link Graph} with its parameters: the forward pass on ND4J (float32, NCHW), with capture of
@@ -172,7 +173,7 @@ public final class Network {
       return x.mean(true, 2, 3);
     }
     if (op instanceof Op.Flatten) {
-      return x.dup('c').reshape('c', x.size(0), x.length() / x.size(0));
+      return Tensors.dense(x).reshape('c', x.size(0), x.length() / x.size(0)); // copies only a non-dense x
     }
     if (op instanceof Op.Add) {
       return x.add(values.get(node.inputs().get(1)));
