@@ -119,25 +119,30 @@ final class BenchCommand implements Runnable {
     int sinkhornMaxN;
 
     @Option(names = "--repeats", defaultValue = "5",
-        description = "timed runs per solver and case (median reported); otfuse adds a warm-up")
+        description = "timed runs per solver and case, both sides, after the warm-up; fewer once they"
+            + " took --budget seconds; the median is reported (default: ${DEFAULT-VALUE})")
     int repeats;
 
     @Option(names = "--warmup", defaultValue = "10",
-        description = "untimed warm-up runs per solver and case, both sides (JIT, first-touch"
-            + " page faults), stopped early once they took --warmup-budget seconds (default: ${DEFAULT-VALUE})")
+        description = "untimed warm-up runs per solver and case, both sides (JIT, first-touch page"
+            + " faults): at least this many (and at least 1) and at least --warmup-min seconds of them,"
+            + " but none starts once they took --warmup-budget seconds (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--warmup-budget", defaultValue = "5",
-        description = "seconds of warm-up after which no more warm-up runs start (default: ${DEFAULT-VALUE})")
+        description = "seconds of warm-up after which no more warm-up runs start, even short of"
+            + " --warmup runs or --warmup-min seconds; 0: no warm-up (default: ${DEFAULT-VALUE})")
     double warmupBudget;
 
     @Option(names = "--warmup-min", defaultValue = "1",
-        description = "seconds of warm-up before timing, at the least, both sides: small problems need"
-            + " hundreds of runs before the JIT has compiled their loops (default: ${DEFAULT-VALUE})")
+        description = "seconds of warm-up before timing, at the least (within --warmup-budget), both"
+            + " sides: small problems need hundreds of runs before the JIT has compiled their loops"
+            + " (default: ${DEFAULT-VALUE})")
     double warmupMin;
 
     @Option(names = "--budget", defaultValue = "30",
-        description = "stop repeating a solver once its runs took this many seconds")
+        description = "stop repeating a solver once its timed runs took this many seconds"
+            + " (default: ${DEFAULT-VALUE})")
     double budget;
 
     @Option(names = "--reg-factor", defaultValue = "0.05",
@@ -258,18 +263,17 @@ final class BenchCommand implements Runnable {
       INDArray b = Npy.read(dir.resolve("b.npy").toString());
       double reg = res.get("reg").asDouble();
       JsonNode anc = res.get("anchors");
-      boolean exactDone = false;
-      Timing exact = null;
+      Timing<TransportPlan> exact = null;
       for (String w : which) {
         if (w.equals("sinkhorn")) {
           Sinkhorn s = new Sinkhorn(new SinkhornOptions(reg, stopThr, maxIter));
-          Timing t = time(() -> s.solve(a, b, c));
+          Timing<TransportPlan> t = timeAny(() -> s.solve(a, b, c));
           Map<String, Object> r = row(n, m, marginals, "sinkhorn", t, "ot.sinkhorn",
               anc.get("sinkhorn"));
           r.put("reg", reg);
-          r.put("otfuse_iterations", t.plan.iterations());
-          r.put("otfuse_marginal_error", t.plan.marginalError());
-          r.put("otfuse_has_nan", t.plan.plan().isNaN().any());
+          r.put("otfuse_iterations", t.last.iterations());
+          r.put("otfuse_marginal_error", t.last.marginalError());
+          r.put("otfuse_has_nan", t.last.plan().isNaN().any());
           if (anc.has("sinkhorn")) {
             r.put("anchor_iterations", anc.get("sinkhorn").get("niter").asInt());
             r.put("anchor_marginal_error", anc.get("sinkhorn").get("marginal_error").asDouble());
@@ -277,10 +281,9 @@ final class BenchCommand implements Runnable {
           }
           emit(r);
         } else {
-          if (!exactDone) {
+          if (exact == null) {
             ExactOt s = new ExactOt();
-            exact = time(() -> s.solve(a, b, c));
-            exactDone = true;
+            exact = timeAny(() -> s.solve(a, b, c));
           }
           String anchor = w.equals("lsa") ? "scipy.linear_sum_assignment" : "ot.emd";
           emit(row(n, m, marginals, "exact", exact, anchor, anc.get(w)));
@@ -299,14 +302,14 @@ final class BenchCommand implements Runnable {
       INDArray outD = Nd4j.createUninitialized(DataType.DOUBLE, n, n);
       // both in the same JVM: runs interleaved (cost, GEMM, cost, ...) so that a change in the
       // machine's load hits both alike
-      Timing[] both = timeInterleaved(
+      List<Timing<INDArray>> both = timeInterleaved(
           () -> GroundCost.pairwise(x, y, GroundMetric.SQEUCLIDEAN),
           () -> {
             Nd4j.gemm(xd, yd, outD, false, true, 1.0, 0.0);
             return outD;
           });
-      Timing cost = both[0];
-      Timing gemm = both[1];
+      Timing<INDArray> cost = both.get(0);
+      Timing<INDArray> gemm = both.get(1);
       double flops = 2.0 * n * (double) n * d;
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("n", n);
@@ -318,7 +321,7 @@ final class BenchCommand implements Runnable {
       r.put("anchor_s", gemm.seconds);
       r.put("ratio", cost.seconds / gemm.seconds);
       // the cost matches the GEMM-based identity ||x||^2 + ||y||^2 - 2 x.y on a sample
-      r.put("cost_rel_diff", Json.finite(sampleCheck(xd, yd, cost.array)));
+      r.put("cost_rel_diff", Json.finite(sampleCheck(xd, yd, cost.last)));
       r.put("gemm_gflops", flops / gemm.seconds / 1e9);
       r.put("cost_gflops", flops / cost.seconds / 1e9);
       r.put("otfuse_runs_s", cost.runs);
@@ -332,7 +335,7 @@ final class BenchCommand implements Runnable {
       List<Network> models = List.of(Initialization.pytorchDefault(graph, 0),
           Initialization.pytorchDefault(graph, 1));
       FusionOptions options = FusionOptions.defaults(); // weights mode, exact OT
-      Timing t = timeAny(() -> GraphFusion.fuse(models, 0, options, null));
+      Timing<GraphFusion.Result> t = timeAny(() -> GraphFusion.fuse(models, 0, options, null));
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("n", 2);
       r.put("m", 2);
@@ -367,8 +370,8 @@ final class BenchCommand implements Runnable {
       return worst;
     }
 
-    private Map<String, Object> row(int n, int m, String marginals, String solver, Timing t,
-        String anchor, JsonNode anc) {
+    private Map<String, Object> row(int n, int m, String marginals, String solver,
+        Timing<TransportPlan> t, String anchor, JsonNode anc) {
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("n", n);
       r.put("m", m);
@@ -381,14 +384,14 @@ final class BenchCommand implements Runnable {
         double ac = anc.get("cost").asDouble();
         r.put("anchor_s", as);
         r.put("ratio", t.seconds / as);
-        r.put("cost_rel_diff", Math.abs(t.plan.cost() - ac) / Math.abs(ac));
+        r.put("cost_rel_diff", Math.abs(t.last.cost() - ac) / Math.abs(ac));
         r.put("anchor_cost", ac);
       } else {
         r.put("anchor_s", null);
         r.put("ratio", null);
         r.put("cost_rel_diff", null);
       }
-      r.put("otfuse_cost", t.plan.cost());
+      r.put("otfuse_cost", t.last.cost());
       r.put("otfuse_runs_s", t.runs);
       if (anc != null) {
         List<Double> runs = new ArrayList<>();
@@ -421,29 +424,14 @@ final class BenchCommand implements Runnable {
     }
 
     /** A solver's timings: median seconds, every timed run, the last result. */
-    record Timing(double seconds, List<Double> runs, TransportPlan plan, INDArray array,
-        Object last) {
-      Timing(double seconds, List<Double> runs, TransportPlan plan, INDArray array) {
-        this(seconds, runs, plan, array, null);
-      }
-    }
+    record Timing<T>(double seconds, List<Double> runs, T last) {}
 
     /**
-     * Warm-up runs (at least one; up to {@code warmup}, until they took {@code warmupBudget}
-     * seconds), then up to {@code repeats} timed runs within {@code budget} seconds.
+     * Warm-up runs ({@link #warmUp}), then up to {@code repeats} timed runs, none started once
+     * they took {@code budget} seconds.
      */
-    private Timing time(Supplier<TransportPlan> solve) {
-      Timing t = timeAny(solve::get);
-      return new Timing(t.seconds, t.runs, (TransportPlan) t.last, null);
-    }
-
-    private Timing timeArray(Supplier<INDArray> f) {
-      Timing t = timeAny(f::get);
-      return new Timing(t.seconds, t.runs, null, (INDArray) t.last);
-    }
-
-    private Timing timeAny(Supplier<Object> f) {
-      Object last = warmUp(f);
+    private <T> Timing<T> timeAny(Supplier<T> f) {
+      T last = warmUp(f);
       List<Double> runs = new ArrayList<>();
       double total = 0;
       for (int k = 0; k < repeats && total < budget; k++) {
@@ -455,12 +443,16 @@ final class BenchCommand implements Runnable {
         runs.add(s);
         total += s;
       }
-      return new Timing(median(runs), runs, null, null, last);
+      return new Timing<>(median(runs), runs, last);
     }
 
-    /** Untimed runs (JIT, first-touch page faults): the rule of anchors.py's {@code timed}. */
-    private Object warmUp(Supplier<?> f) {
-      Object last = null;
+    /**
+     * Untimed runs (JIT, first-touch page faults), the rule of anchors.py's {@code timed}: at
+     * least {@code max(1, warmup)} runs and at least {@code warmupMin} seconds of them, but none
+     * started once they took {@code warmupBudget} seconds (so none at all when that is 0).
+     */
+    private <T> T warmUp(Supplier<T> f) {
+      T last = null;
       double spent = 0;
       for (int k = 0; (k < Math.max(1, warmup) || spent < warmupMin) && spent < warmupBudget; k++) {
         long t0 = System.nanoTime();
@@ -471,9 +463,9 @@ final class BenchCommand implements Runnable {
     }
 
     /** Warm-ups each, then runs of {@code f} and {@code g} alternately (same budget rule). */
-    private Timing[] timeInterleaved(Supplier<INDArray> f, Supplier<INDArray> g) {
-      INDArray lastF = (INDArray) warmUp(f);
-      INDArray lastG = (INDArray) warmUp(g);
+    private List<Timing<INDArray>> timeInterleaved(Supplier<INDArray> f, Supplier<INDArray> g) {
+      INDArray lastF = warmUp(f);
+      INDArray lastG = warmUp(g);
       List<Double> runsF = new ArrayList<>();
       List<Double> runsG = new ArrayList<>();
       double total = 0;
@@ -490,8 +482,8 @@ final class BenchCommand implements Runnable {
         runsG.add(sg);
         total += Math.max(sf, sg);
       }
-      return new Timing[] {new Timing(median(runsF), runsF, null, lastF),
-          new Timing(median(runsG), runsG, null, lastG)};
+      return List.of(new Timing<>(median(runsF), runsF, lastF),
+          new Timing<>(median(runsG), runsG, lastG));
     }
 
     static double median(List<Double> runs) {

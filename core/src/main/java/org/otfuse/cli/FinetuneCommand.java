@@ -105,15 +105,11 @@ final class FinetuneCommand implements Callable<Integer> {
         start = nets.get(0);
       }
       case "ot" -> {
-        FusionOptions o = FusionOptions.defaults().withMode(fusionMode);
+        FusionOptions o = FusionOptions.defaults().withMode(fusionMode).withEnsembleStep(ensembleStep);
         INDArray s = fusionMode == FusionMode.ACTIVATIONS ? d.train().head(samples).features() : null;
-        o = new FusionOptions(o.mode(), o.solver(), o.reg(), o.sinkhornTolerance(), o.sinkhornMaxIterations(),
-            o.metric(), o.normalization(), o.correction(), o.pastCorrection(), ensembleStep, o.activationPoint(),
-            o.alignOutput());
         start = GraphFusion.fuse(nets, nets.size() - 1, o, s).fused();
       }
-      case "vanilla" -> start = GraphFusion.average(nets.get(nets.size() - 1), nets.subList(0, nets.size() - 1),
-          ensembleStep);
+      case "vanilla" -> start = GraphFusion.vanillaAverage(nets, nets.size() - 1, ensembleStep, null);
       default -> throw new IllegalArgumentException("--fuse is '" + fuse + "' but must be none, ot or vanilla");
     }
     Map<String, Object> result = new LinkedHashMap<>();
@@ -122,10 +118,11 @@ final class FinetuneCommand implements Callable<Integer> {
     result.put("fuse", how);
     Evaluator.Metrics before = Evaluator.evaluate(start, d.test());
     result.put("accuracy_before", before.accuracy());
+    Double beforeRecal = null;
     if (recalibrate) {
-      result.put("accuracy_before_bn_recalibrated",
-          Evaluator.evaluate(BatchNormRecalibration.recompute(start, d.train(), 128, recalibrateImages), d.test())
-              .accuracy());
+      beforeRecal = Evaluator.evaluate(BatchNormRecalibration.recompute(start, d.train(), 128, recalibrateImages),
+          d.test()).accuracy();
+      result.put("accuracy_before_bn_recalibrated", beforeRecal);
     }
     Network end = start;
     List<org.otfuse.core.train.EpochStats> history = List.of();
@@ -162,7 +159,7 @@ final class FinetuneCommand implements Callable<Integer> {
     extra.put("accuracy_before_finetuning", before.accuracy());
     if (recal != null) {
       extra.put("accuracy_bn_recalibrated", recal);
-      extra.put("accuracy_before_bn_recalibrated", (Double) result.get("accuracy_before_bn_recalibrated"));
+      extra.put("accuracy_before_bn_recalibrated", beforeRecal);
     }
     ArchSpec s = specOf(end, d);
     new RunDirectory(out, "").finish(end, new TrainMeta(s, d.name(), d.split().name(), seed, epochs,
@@ -174,8 +171,7 @@ final class FinetuneCommand implements Callable<Integer> {
       pw.printf(Locale.ROOT, "%s%s: test accuracy %.2f%% before%s, %.2f%% after %d epochs%s (%.1f s); wrote %s%n",
           how.equals("none") ? "model" : how + " fusion of " + models.size() + " models",
           "", before.accuracy(),
-          recalibrate ? String.format(Locale.ROOT, " (%.2f%% with BatchNorm recomputed)",
-              (Double) result.get("accuracy_before_bn_recalibrated")) : "",
+          beforeRecal != null ? String.format(Locale.ROOT, " (%.2f%% with BatchNorm recomputed)", beforeRecal) : "",
           after.accuracy(), epochs,
           recal != null ? String.format(Locale.ROOT, " (%.2f%% with BatchNorm recomputed)", recal) : "",
           seconds, out);

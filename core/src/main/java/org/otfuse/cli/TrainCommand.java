@@ -3,7 +3,6 @@ package org.otfuse.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -327,11 +326,6 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  static List<String> names(List<Network> nets) {
-    List<String> out = new ArrayList<>();
-    nets.forEach(n -> out.add(n.graph().name()));
-    return out;
-  }
   /** Two trained models to compare, the activation samples and the output format (skill-transfer, fusion-table). */
   static final class ModelPair {
     @Option(names = "--model-a", required = true, description = "model A (directory with meta.json, or checkpoint)")

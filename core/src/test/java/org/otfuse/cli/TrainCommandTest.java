@@ -93,6 +93,21 @@ class TrainCommandTest {
     JsonNode meta = JSON.readTree(Files.readString(Path.of(ft, "meta.json")));
     assertEquals(2, meta.get("finetuned_from").size());
     assertEquals(16, meta.get("hidden").get(0).asInt());
+
+    // --fuse vanilla: the plain average (no fine-tuning epochs here) ...
+    CliTest.Run v = CliTest.run(cat(new String[] {"finetune", "--model", a, "--model", b, "--fuse", "vanilla",
+        "--out", tmp.resolve("ft-vanilla").toString(), "--json"}, common()));
+    assertEquals(0, v.code(), v.err());
+    assertEquals("vanilla", JSON.readTree(v.out()).get("fuse").asText());
+    // ... of models of one shape only
+    String narrow = tmp.resolve("st-narrow").toString();
+    CliTest.Run n = CliTest.run(cat(new String[] {"train", "--arch", "mlp", "--hidden", "8", "--no-bias",
+        "--epochs", "1", "--seed", "3", "--split", "skill:4:0.1:A", "--out", narrow}, common()));
+    assertEquals(0, n.code(), n.err());
+    CliTest.Run mixed = CliTest.run(cat(new String[] {"finetune", "--model", narrow, "--model", b, "--fuse",
+        "vanilla", "--out", tmp.resolve("ft-mixed").toString()}, common()));
+    assertEquals(2, mixed.code());
+    assertTrue(mixed.err().contains("vanilla averaging needs identical shapes"), mixed.err());
   }
 
   @Test

@@ -24,8 +24,8 @@ import org.otfuse.core.sweep.SweepConfig;
 public final class Main {
   private Main() {}
 
-  /** Parsed command line. */
-  record Args(String command, String conf, String results, List<String> overrides) {}
+  /** Parsed command line ({@code --results DIR} becomes the override {@code results=DIR}). */
+  record Args(String command, String conf, List<String> overrides) {}
 
   static final String USAGE = "usage: <train-zoo|sweep|compress> CONF [--results DIR] [KEY=VALUE ...]"
       + " (overrides also as -DKEY=VALUE or --conf KEY=VALUE)";
@@ -62,7 +62,7 @@ public final class Main {
     if (results != null) {
       overrides.add("results=" + results);
     }
-    return new Args(argv[0], argv[1], results, overrides);
+    return new Args(argv[0], argv[1], overrides);
   }
 
   /** Loads and checks the configuration; local paths are made absolute. */

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sweep killed (SIGKILL) in a separate JVM after its first commit, then restarted: the restart
- * skips the committed points, removes the killed run's uncommitted output, and every point ends up
- * in the table exactly once.
+ * skips the committed points, removes the killed run's uncommitted output ({@link
+ * ResultTable#cleanStale}), and every point ends up in the table exactly once.
  */
 @ExtendWith(SparkExtension.class)
 class KillRestartTest {
@@ -52,6 +52,16 @@ class KillRestartTest {
     Thread.sleep(500); // into the next batch
     child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
 
+    // A task output the killed run had committed but its job had not, where FileOutputCommitter
+    // (algorithm 1) finds committed tasks (_temporary/<app attempt 0>/task_*): a copy of a committed
+    // point's file. Unless the restart removes it first (ResultTable.cleanStale), the restart's
+    // first job commit moves it into the table and that point's rows appear twice.
+    Path committed = firstCommittedParquet(sweep);
+    Path stale = sweep.resolve("_temporary").resolve("0").resolve("task_202001010000_0001_m_000007")
+        .resolve(sweep.relativize(committed).getParent()).resolve("part-99999-stale.c000.snappy.parquet");
+    Files.createDirectories(stale.getParent());
+    Files.copy(committed, stale);
+
     String out = SweepJobTest.run(spark, conf, o);
     assertTrue(out.matches("(?s).*4 points, [1-3] skipped.*"), out);
     Dataset<Row> rows = ResultTable.readSweep(spark, results.toString(), "killed");
@@ -59,15 +69,34 @@ class KillRestartTest {
     // 3 pairs x 5 rows + 1 triple x 6 rows
     assertEquals(3 * 5 + 6, rows.count());
     assertEquals(rows.count(), rows.select("point_id", "method", "model_id").distinct().count());
+    try (var walk = Files.walk(sweep)) {
+      assertTrue(walk.noneMatch(p -> p.getFileName().equals(stale.getFileName())),
+          "the killed run's stale task output reached the table");
+    }
+    // (a job commit deletes _temporary anyway: the planted file above is what checks the cleanup)
     assertTrue(!Files.exists(sweep.resolve("_temporary")));
   }
 
+  /**
+   * Whether {@code dir} holds a committed Parquet file, listed while the child writes it. Not
+   * {@link ResultTable#hasParquet}: Hadoop's local listing reads each entry's permissions with
+   * {@code ls} and fails when the child's task commit moves an attempt directory meanwhile.
+   */
   static boolean hasParquet(Path dir) throws Exception {
     if (!Files.exists(dir)) {
       return false;
     }
     try (var walk = Files.walk(dir)) {
       return walk.anyMatch(p -> p.toString().endsWith(".parquet") && !p.toString().contains("_temporary"));
+    }
+  }
+
+  /** The first (by path) Parquet file of {@code sweep} outside {@code _temporary}. */
+  private static Path firstCommittedParquet(Path sweep) throws Exception {
+    try (var walk = Files.walk(sweep)) {
+      return walk.filter(p -> p.getFileName().toString().endsWith(".parquet"))
+          .filter(p -> !sweep.relativize(p).toString().startsWith("_temporary"))
+          .sorted().findFirst().orElseThrow();
     }
   }
 }
