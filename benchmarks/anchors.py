@@ -42,7 +42,8 @@ def main():
     p.add_argument("--solvers", default="lsa,emd,sinkhorn")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--warmup", type=int, default=10,
-                   help="untimed runs first, stopped early once they took --warmup-budget seconds")
+                   help="untimed runs first: at least this many and at least --warmup-min seconds of them,"
+                        " none started after --warmup-budget seconds")
     p.add_argument("--warmup-budget", type=float, default=5.0)
     p.add_argument("--warmup-min", type=float, default=1.0,
                    help="warm up at least this many seconds (small problems: JIT on otfuse's side)")
