@@ -168,6 +168,9 @@ class TrainerTest {
         "split", "seed", "epochs", "accuracy", "loss", "otfuse_version"}) {
       assertTrue(json.contains("\"" + key + "\""), "meta.json lacks " + key + ": " + json);
     }
+    // The version is the one result rows record (the jar's Maven metadata), not a constant of its own.
+    assertEquals(Versions.otfuse(),
+        new com.fasterxml.jackson.databind.json.JsonMapper().readTree(json).get("otfuse_version").asText());
   }
 
   @Test
