@@ -101,6 +101,7 @@ public final class Trainer {
         LOG.info("resuming after epoch {} of {}", start, o.epochs());
       }
     }
+    Map<String, Double> profiled = Profile.ON ? Profile.millis() : null;
     FlatParams flat = FlatParams.bind(params, trainable);
     boolean hasBatchNorm = graph.nodes().stream().anyMatch(n -> n.op() instanceof Op.BatchNorm);
     int n = train.size();
@@ -184,6 +185,10 @@ public final class Trainer {
       if (listener != null) {
         listener.epochDone(stats);
       }
+    }
+    if (Profile.ON) {
+      LOG.info("CPU time of this run by phase and op (-Dotfuse.profile): {}",
+          Profile.report(profiled, Profile.millis()));
     }
     return new Result(Network.of(graph, StateDict.of(null, copy(params))), history, start);
   }

@@ -199,6 +199,15 @@ class TrainerTest {
   }
 
   @Test
+  void profileReportsWhatARunAdded() {
+    java.util.Map<String, Double> before = java.util.Map.of("forward Linear", 5.0, "backward Linear", 1.0);
+    java.util.Map<String, Double> after = java.util.Map.of("forward Linear", 7.5, "backward Linear", 1.0,
+        "step loss", 0.25, "backward Conv2d", 30.0);
+    assertEquals("backward Conv2d 30.0 ms, forward Linear 2.5 ms, step loss 0.3 ms", Profile.report(before, after));
+    assertEquals("", Profile.report(after, after));
+  }
+
+  @Test
   void batchNormRecalibrationSetsRunningStatsFromData() {
     ImageDataset d = tiny(64, 4, 3);
     Network net = Initialization.pytorchDefault(smallConvNet(), 4);
