@@ -20,6 +20,7 @@ import org.otfuse.core.graph.Network;
 import org.otfuse.core.graph.Node;
 import org.otfuse.core.graph.Op;
 import org.otfuse.core.io.StateDict;
+import org.otfuse.core.split.Shuffle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +114,7 @@ public final class Trainer {
         : null;
     for (int epoch = start; epoch < o.epochs(); epoch++) {
       long t0 = System.nanoTime();
-      int[] order = permutation(n, stream(o.seed(), epoch, 0));
+      int[] order = Shuffle.permutation(n, stream(o.seed(), epoch, 0));
       SplittableRandom augRng = stream(o.seed(), epoch, 1);
       double lossSum = 0;
       long correct = 0;
@@ -227,18 +228,6 @@ public final class Trainer {
   static SplittableRandom stream(long seed, int epoch, int purpose) {
     long h = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + purpose * 0x94D049BB133111EBL;
     return new SplittableRandom(h);
-  }
-
-  static int[] permutation(int n, SplittableRandom rng) {
-    int[] p = new int[n];
-    Arrays.setAll(p, i -> i);
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 
   private static Optional<TrainState> latest(Checkpointer c) {
