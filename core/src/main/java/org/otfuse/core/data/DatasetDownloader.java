@@ -375,16 +375,9 @@ public final class DatasetDownloader {
   }
 
   private byte[] fetch(String url) throws IOException, InterruptedException {
-    HttpClient client = HttpClient.newBuilder()
-        .connectTimeout(timeout)
-        .followRedirects(HttpClient.Redirect.NORMAL)
-        .build();
-    HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build();
-    HttpResponse<byte[]> resp = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
-    if (resp.statusCode() != 200) {
-      throw new IOException("HTTP " + resp.statusCode());
+    try (InputStream body = open(url).body()) {
+      return body.readAllBytes();
     }
-    return resp.body();
   }
 
   /** Hex sha256 of {@code bytes}. */

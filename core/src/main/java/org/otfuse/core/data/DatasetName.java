@@ -99,11 +99,21 @@ public enum DatasetName {
     return mirrors;
   }
 
-  /** Parses a command-line name; fails naming the accepted values. */
-  public static DatasetName parse(String name) {
+  /**
+   * Whether {@code name}, as typed on a command line or in configuration, names the dataset whose
+   * command-line name is {@code cliName}: surrounding blanks and case are ignored, {@code _} is
+   * read as {@code -}, and hyphens may be left in where {@code cliName} has none
+   * ({@code Fashion_MNIST} is {@code fashion-mnist}, {@code CIFAR-100} is {@code cifar100}).
+   */
+  public static boolean matches(String cliName, String name) {
     String key = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+    return cliName.equals(key) || cliName.equals(key.replace("-", ""));
+  }
+
+  /** Parses a command-line name ({@link #matches}); fails naming the accepted values. */
+  public static DatasetName parse(String name) {
     for (DatasetName d : values()) {
-      if (d.cliName.equals(key) || d.cliName.equals(key.replace("-", ""))) {
+      if (matches(d.cliName, name)) {
         return d;
       }
     }

@@ -52,7 +52,7 @@ public sealed interface DataSplit {
     @Override
     public int[] indices(int[] labels, long seed) {
       int n = labels.length;
-      int[] perm = permutation(n, new SplittableRandom(seed));
+      int[] perm = Shuffle.permutation(n, new SplittableRandom(seed));
       int from = (int) ((long) index * n / shards);
       int to = (int) ((long) (index + 1) * n / shards);
       int[] out = Arrays.copyOfRange(perm, from, to);
@@ -104,7 +104,7 @@ public sealed interface DataSplit {
       List<Integer> out = new ArrayList<>();
       for (int c = 0; c < byLabel.size(); c++) {
         int[] members = byLabel.get(c);
-        shuffle(members, rng.split());
+        Shuffle.shuffle(members, rng.split());
         if (c == label) {
           if (part == Part.A) {
             for (int i : members) {
@@ -152,7 +152,7 @@ public sealed interface DataSplit {
       List<Integer> out = new ArrayList<>();
       for (int[] members : byLabel(labels)) {
         SplittableRandom r = rng.split();
-        shuffle(members, r);
+        Shuffle.shuffle(members, r);
         double[] q = dirichlet(alpha, clients, r);
         double cum = 0;
         for (int k = 0; k < index; k++) {
@@ -239,22 +239,6 @@ public sealed interface DataSplit {
       out.get(labels[i])[fill[labels[i]]++] = i;
     }
     return out;
-  }
-
-  private static int[] permutation(int n, SplittableRandom rng) {
-    int[] p = new int[n];
-    Arrays.setAll(p, i -> i);
-    shuffle(p, rng);
-    return p;
-  }
-
-  private static void shuffle(int[] a, SplittableRandom rng) {
-    for (int i = a.length - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
   }
 
   private static int[] sorted(List<Integer> list) {

@@ -11,6 +11,7 @@ import org.otfuse.core.data.ImageDataset;
 import org.otfuse.core.model.DenseLayer;
 import org.otfuse.core.model.Evaluation;
 import org.otfuse.core.model.MlpNet;
+import org.otfuse.core.split.Shuffle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +80,7 @@ public final class MlpTrainer {
     MlpNet current = init;
     for (int epoch = 1; epoch <= o.epochs(); epoch++) {
       long t0 = System.nanoTime();
-      int[] order = permutation(n, rng);
+      int[] order = Shuffle.permutation(n, rng);
       double lossSum = 0;
       long correct = 0;
       for (int start = 0; start < n; start += o.batchSize()) {
@@ -125,19 +126,5 @@ public final class MlpTrainer {
       layers.add(new DenseLayer(init.layer(l).name(), w[l], b[l]));
     }
     return init.withLayers(layers);
-  }
-
-  private static int[] permutation(int n, Random rng) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 }

@@ -53,10 +53,6 @@ public record OptimizerOptions(OptimizerKind kind, double learningRate, double m
     return new OptimizerOptions(kind, learningRate, momentum, weightDecay, n, beta1, beta2, epsilon);
   }
 
-  public OptimizerOptions withLearningRate(double lr) {
-    return new OptimizerOptions(kind, lr, momentum, weightDecay, nesterov, beta1, beta2, epsilon);
-  }
-
   @Override
   public String toString() {
     return kind == OptimizerKind.SGD

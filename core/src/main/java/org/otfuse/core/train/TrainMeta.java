@@ -24,7 +24,7 @@ import org.otfuse.core.io.HadoopPaths;
  * whose {@link #extra} adds {@code model_id, train_images, train_seconds}, {@code arch_conf} (the
  * text of a HOCON architecture) and {@link org.otfuse.core.zoo.ZooTrainer}'s recipe and history,
  * beside {@code model.safetensors}; {@link org.otfuse.core.zoo.ModelMeta#read} reads it back
- * through {@link #read}. So a directory written by {@code otfuse train --out <zoo>/<id>} is a zoo
+ * through {@link #fromJson}. So a directory written by {@code otfuse train --out <zoo>/<id>} is a zoo
  * model as it is, for any architecture. {@code ModelMeta} remains the zoo's own view (a
  * {@link org.otfuse.core.zoo.ModelArch} that rebuilds the graph on Spark executors, the extra keys
  * as fields) and still reads the zoo's first, MLP-only layout ({@code "format": 1}: {@code
@@ -58,12 +58,6 @@ public record TrainMeta(ArchSpec arch, String dataset, String split, long seed, 
     return JSON.createObjectNode();
   }
 
-  /** The otfuse version in the jar's manifest, or the build's version when run from classes. */
-  public static String otfuseVersion() {
-    String v = TrainMeta.class.getPackage().getImplementationVersion();
-    return v == null ? "0.1.0-SNAPSHOT" : v;
-  }
-
   /** UTF-8, pretty-printed. */
   public byte[] toJson() {
     ObjectNode o = JSON.createObjectNode();
@@ -88,7 +82,7 @@ public record TrainMeta(ArchSpec arch, String dataset, String split, long seed, 
     o.put("epochs", epochs);
     o.put("accuracy", accuracy);
     o.put("loss", loss);
-    o.put("otfuse_version", otfuseVersion());
+    o.put("otfuse_version", Versions.otfuse());
     extra.fields().forEachRemaining(e -> {
       if (!o.has(e.getKey())) {
         o.set(e.getKey(), e.getValue());
@@ -114,6 +108,16 @@ public record TrainMeta(ArchSpec arch, String dataset, String split, long seed, 
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IOException(path + ": not valid JSON: " + e.getOriginalMessage(), e);
     }
+    return fromJson(o, path);
+  }
+
+  /**
+   * The metadata in {@code o}, a meta.json already parsed (e.g. by a reader that also accepts
+   * other layouts); fails naming {@code path} and the missing or malformed key. Not modified: {@code o}.
+   *
+   * @param path where {@code o} was read from, for the messages
+   */
+  public static TrainMeta fromJson(JsonNode o, String path) throws IOException {
     if (o == null || !o.isObject()) {
       throw new IOException(path + ": expected a JSON object");
     }

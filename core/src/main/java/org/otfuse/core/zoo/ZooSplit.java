@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.otfuse.core.split.Shuffle;
 
 /**
  * Which training images a zoo model sees: all of them ({@code full}) or shard {@code i} of
@@ -60,15 +61,7 @@ public record ZooSplit(int shard, int shards) implements Serializable {
       Arrays.setAll(all, i -> i);
       return all;
     }
-    int[] perm = new int[n];
-    Arrays.setAll(perm, i -> i);
-    Random rng = new Random(SHARD_SEED);
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
+    int[] perm = Shuffle.permutation(n, new Random(SHARD_SEED));
     int from = (int) ((long) shard * n / shards);
     int to = (int) ((long) (shard + 1) * n / shards);
     int[] out = Arrays.copyOfRange(perm, from, to);

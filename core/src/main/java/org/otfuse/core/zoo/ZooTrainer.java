@@ -16,6 +16,7 @@ import org.otfuse.core.train.MlpTrainer;
 import org.otfuse.core.train.RunDirectory;
 import org.otfuse.core.train.TrainMeta;
 import org.otfuse.core.train.Trainer;
+import org.otfuse.core.train.Versions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,7 +97,7 @@ public final class ZooTrainer {
       extra.put("padded_to", input[1]);
     }
     ModelMeta meta = new ModelMeta(id, arch, spec.dataset().cliName(), spec.split().name(), spec.seed(),
-        recipe.epochs(), train.size(), m.accuracy(), m.loss(), seconds, TrainMeta.otfuseVersion());
+        recipe.epochs(), train.size(), m.accuracy(), m.loss(), seconds, Versions.otfuse());
     zoo.write(meta, net, extra);
     if (run != null && HadoopPaths.exists(run.checkpointPath())) {
       Path cp = new Path(run.checkpointPath());

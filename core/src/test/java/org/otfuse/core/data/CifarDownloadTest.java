@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link DatasetDownloader#withArchives}.
  */
 class CifarDownloadTest {
-  private HttpServer server;
-  private final AtomicInteger requests = new AtomicInteger();
+  private LocalHttpServer server;
   private volatile boolean corrupt;
   private byte[] archive;
   private DatasetDownloader.Archive fixture;
@@ -36,28 +31,17 @@ class CifarDownloadTest {
   void start() throws IOException {
     archive = Files.readAllBytes(CifarFixtures.path("archives/cifar-10-binary.tar.gz"));
     fixture = new DatasetDownloader.Archive("cifar-10-binary.tar.gz", DatasetDownloader.sha256(archive), null);
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/kriz/", ex -> {
-      requests.incrementAndGet();
-      String name = Path.of(ex.getRequestURI().getPath()).getFileName().toString();
-      byte[] body = !name.equals("cifar-10-binary.tar.gz") ? null
-          : corrupt ? "<html>captive portal</html>".getBytes() : archive;
-      ex.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
-      if (body != null) {
-        ex.getResponseBody().write(body);
-      }
-      ex.close();
-    });
-    server.start();
+    server = new LocalHttpServer("/kriz/", name -> !name.equals("cifar-10-binary.tar.gz") ? null
+        : corrupt ? "<html>captive portal</html>".getBytes() : archive);
   }
 
   @AfterEach
   void stop() {
-    server.stop(0);
+    server.stop();
   }
 
   private String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + "/kriz/";
+    return server.url();
   }
 
   private DatasetDownloader downloader(List<String> fallbacks) {
@@ -69,12 +53,12 @@ class CifarDownloadTest {
   void downloadsAndVerifiesTheArchiveThenLoadsIt(@TempDir Path data) throws Exception {
     assertEquals(data.toString(), downloader(List.of()).ensure(DatasetName.CIFAR10, data.toString()));
     assertArrayEquals(archive, Files.readAllBytes(data.resolve("cifar-10-binary.tar.gz")));
-    assertEquals(1, requests.get());
+    assertEquals(1, server.requests());
     ImageDataset test = Datasets.load(DatasetName.CIFAR10, data.toString(), Split.TEST);
     assertEquals(Cifar.load(DatasetName.CIFAR10, CifarFixtures.dir("bin"), Split.TEST).features(), test.features());
     // Present and verified: not downloaded again.
     downloader(List.of()).ensure(DatasetName.CIFAR10, data.toString());
-    assertEquals(1, requests.get());
+    assertEquals(1, server.requests());
   }
 
   @Test
@@ -98,7 +82,7 @@ class CifarDownloadTest {
 
   @Test
   void fallsBackToAVerifiedLocalCopyWhenOffline(@TempDir Path data, @TempDir Path local) throws Exception {
-    server.stop(0);
+    server.stop();
     Files.write(local.resolve("cifar-10-binary.tar.gz"), archive);
     downloader(List.of(local.toString())).ensure(DatasetName.CIFAR10, data.toString());
     assertArrayEquals(archive, Files.readAllBytes(data.resolve("cifar-10-binary.tar.gz")));
@@ -106,7 +90,7 @@ class CifarDownloadTest {
 
   @Test
   void fallsBackToAnExtractedLocalCopy(@TempDir Path data, @TempDir Path local) throws Exception {
-    server.stop(0);
+    server.stop();
     CifarFixtures.copyTree("bin", local);
     downloader(List.of(local.toString())).ensure(DatasetName.CIFAR10, data.toString());
     assertArrayEquals(Files.readAllBytes(local.resolve("cifar-10-batches-bin/data_batch_5.bin")),
@@ -123,7 +107,7 @@ class CifarDownloadTest {
     Files.delete(data.resolve("cifar-10-batches-bin/test_batch.bin"));
     corrupt = true;
     assertThrows(IOException.class, () -> downloader(List.of()).ensure(DatasetName.CIFAR10, data.toString()));
-    assertEquals(1, requests.get());
+    assertEquals(1, server.requests());
 
     byte[] python = Files.readAllBytes(CifarFixtures.path("archives/cifar-10-python.tar.gz"));
     Files.write(py.resolve("cifar-10-python.tar.gz"), python);
@@ -131,12 +115,12 @@ class CifarDownloadTest {
         .withArchives(DatasetName.CIFAR10, List.of(fixture,
             new DatasetDownloader.Archive("cifar-10-python.tar.gz", DatasetDownloader.sha256(python), null)))
         .ensure(DatasetName.CIFAR10, py.toString());
-    assertEquals(1, requests.get(), "the python archive was accepted without a download");
+    assertEquals(1, server.requests(), "the python archive was accepted without a download");
   }
 
   @Test
   void offlineWithoutCopiesSaysWhatToFetchWithTheOfficialChecksums(@TempDir Path data) {
-    server.stop(0);
+    server.stop();
     DatasetDownloader official = new DatasetDownloader(List.of(url()), List.of(), Duration.ofSeconds(2));
     IOException e = assertThrows(IOException.class, () -> official.ensure(DatasetName.CIFAR100, data.toString()));
     for (String s : new String[] {"cifar-100-binary.tar.gz", "offline",

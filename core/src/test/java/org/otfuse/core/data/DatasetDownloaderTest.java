@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,36 +17,26 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Downloads from a real HTTP server on 127.0.0.1 that serves the MNIST files (or garbage). */
 class DatasetDownloaderTest {
-  private HttpServer server;
-  private final AtomicInteger requests = new AtomicInteger();
+  private LocalHttpServer server;
   private volatile boolean corrupt;
   private Path mnistDir;
 
   @BeforeEach
   void start() throws IOException {
     mnistDir = Path.of(MnistDataTest.mnistDir());
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/mnist/", ex -> {
-      requests.incrementAndGet();
-      String name = Path.of(ex.getRequestURI().getPath()).getFileName().toString();
+    server = new LocalHttpServer("/mnist/", name -> {
       Path f = mnistDir.resolve(name);
-      byte[] body = !Files.exists(f) ? null : corrupt ? "not the data".getBytes() : Files.readAllBytes(f);
-      ex.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
-      if (body != null) {
-        ex.getResponseBody().write(body);
-      }
-      ex.close();
+      return !Files.exists(f) ? null : corrupt ? "not the data".getBytes() : Files.readAllBytes(f);
     });
-    server.start();
   }
 
   @AfterEach
   void stop() {
-    server.stop(0);
+    server.stop();
   }
 
   private String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + "/mnist/";
+    return server.url();
   }
 
   @Test
@@ -78,7 +64,7 @@ class DatasetDownloaderTest {
   @Test
   void fallsBackToALocalCopyWhenOffline(@TempDir Path data, @TempDir Path local) throws Exception {
     // Offline: the server is down. The local copy has three of the four files.
-    server.stop(0);
+    server.stop();
     for (String f : new String[] {"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", "train-labels-idx1-ubyte.gz"}) {
       Files.copy(mnistDir.resolve(f), local.resolve(f));
     }
@@ -99,6 +85,6 @@ class DatasetDownloaderTest {
     }
     DatasetDownloader d = new DatasetDownloader(List.of(url()), List.of(), Duration.ofSeconds(5));
     assertThrows(IOException.class, () -> d.ensure(DatasetName.MNIST, data.toString()));
-    assertEquals(1, requests.get(), "only the missing train images were requested");
+    assertEquals(1, server.requests(), "only the missing train images were requested");
   }
 }

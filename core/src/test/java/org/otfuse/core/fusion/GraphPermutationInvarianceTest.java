@@ -3,9 +3,11 @@ package org.otfuse.core.fusion;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -15,9 +17,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.otfuse.core.graph.ArchSpec;
 import org.otfuse.core.graph.Architectures;
+import org.otfuse.core.graph.Graph;
 import org.otfuse.core.graph.Initialization;
 import org.otfuse.core.graph.Network;
 import org.otfuse.core.graph.NeuronGroups;
+import org.otfuse.core.graph.Node;
+import org.otfuse.core.graph.Op;
 import org.otfuse.core.io.StateDict;
 import org.otfuse.core.ot.CostNormalization;
 import org.otfuse.core.ot.GroundMetric;
@@ -70,19 +75,34 @@ public class GraphPermutationInvarianceTest {
     }
   }
 
-  /** Random BatchNorm statistics and affine parameters, so that BatchNorm is not the identity. */
+  /**
+   * Random BatchNorm statistics and affine parameters, so that BatchNorm is not the identity: for
+   * every BatchNorm module of the graph ({@link Op.BatchNorm} nodes: VGG's {@code features.N}, ResNet's
+   * {@code bn1}, {@code layerX.Y.bnZ} and {@code layerX.Y.shortcut.1}), weight and running_var uniform
+   * in [0.5, 1.5), bias and running_mean uniform in [-0.2, 0.2), drawn from {@code seed} alone
+   * (module by module in graph order). Other tensors are kept. Not modified: {@code net}.
+   */
   public static Network randomized(Network net, long seed) {
     Random rng = new Random(seed);
     Map<String, INDArray> p = new LinkedHashMap<>(net.params().asMap());
-    for (String name : net.params().names()) {
-      INDArray t = p.get(name);
-      if (name.endsWith("running_var") || (name.endsWith(".weight") && t.rank() == 1)) {
-        p.put(name, Nd4j.rand(DataType.FLOAT, t.shape()).muli(1.0).addi(0.5));
-      } else if (name.endsWith("running_mean") || (name.endsWith(".bias") && name.contains("bn"))) {
-        p.put(name, Nd4j.rand(DataType.FLOAT, t.shape()).subi(0.5).muli(0.4));
+    Set<String> modules = new LinkedHashSet<>();
+    for (Node node : net.graph().nodes()) {
+      if (node.op() instanceof Op.BatchNorm bn) {
+        modules.add(bn.module());
       }
     }
-    rng.nextInt();
+    for (String module : modules) {
+      for (String vector : Graph.BATCHNORM_VECTORS) {
+        String name = module + "." + vector;
+        INDArray t = p.get(name);
+        boolean scale = vector.equals("weight") || vector.equals("running_var");
+        double[] v = new double[Math.toIntExact(t.length())];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = scale ? 0.5 + rng.nextDouble() : (rng.nextDouble() - 0.5) * 0.4;
+        }
+        p.put(name, Nd4j.createFromArray(v).reshape(t.shape()).castTo(t.dataType()));
+      }
+    }
     return net.withParams(StateDict.of(null, p));
   }
 

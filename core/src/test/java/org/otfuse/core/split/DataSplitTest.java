@@ -27,13 +27,7 @@ class DataSplitTest {
         y[k++] = c;
       }
     }
-    SplittableRandom r = new SplittableRandom(1);
-    for (int i = y.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = y[i];
-      y[i] = y[j];
-      y[j] = t;
-    }
+    Shuffle.shuffle(y, new SplittableRandom(1));
     return y;
   }
 
@@ -134,6 +128,20 @@ class DataSplitTest {
       }
       assertEquals(shape, sum / n, 0.02 * Math.max(1, shape) + 4 * Math.sqrt(shape / n));
     }
+  }
+
+  /**
+   * The one shuffle's draws are pinned: splits, zoo shards and epoch orders (hence model ids,
+   * shards and seeded training) depend on them, for both generator types its callers use.
+   */
+  @Test
+  void shuffleDrawsArePinned() {
+    assertArrayEquals(new int[] {3, 4, 7, 0, 8, 5, 9, 2, 6, 1}, Shuffle.permutation(10, new SplittableRandom(42)));
+    java.util.Random r = new java.util.Random(42);
+    assertArrayEquals(new int[] {4, 6, 2, 1, 7, 9, 8, 5, 3, 0}, Shuffle.permutation(10, r));
+    assertArrayEquals(new int[] {7, 4, 5, 8, 1, 6, 0, 9, 2, 3}, Shuffle.permutation(10, r), "the generator advances");
+    assertArrayEquals(new int[0], Shuffle.permutation(0, r));
+    assertArrayEquals(new int[] {0}, Shuffle.permutation(1, r));
   }
 
   @Test

@@ -168,20 +168,47 @@ class TrainerTest {
         "split", "seed", "epochs", "accuracy", "loss", "otfuse_version"}) {
       assertTrue(json.contains("\"" + key + "\""), "meta.json lacks " + key + ": " + json);
     }
+    // The version is the one result rows record (the jar's Maven metadata), not a constant of its own.
+    assertEquals(Versions.otfuse(),
+        new com.fasterxml.jackson.databind.json.JsonMapper().readTree(json).get("otfuse_version").asText());
   }
 
   @Test
   void cropFlipPadsWithBlackAndFlips() {
-    float[] x = new float[2 * 9];
+    int n = 4;
+    float[] x = new float[n * 9];
     for (int i = 0; i < 9; i++) {
-      x[i] = i + 1;
-      x[9 + i] = i + 1;
+      for (int k = 0; k < n; k++) {
+        x[9 * k + i] = i + 1;
+      }
     }
-    INDArray batch = Nd4j.createFromArray(x).reshape(2, 9);
+    INDArray batch = Nd4j.createFromArray(x).reshape(n, 9);
+    INDArray before = batch.dup();
     Augmenter a = new Augmenter(new long[] {1, 3, 3}, 1, new float[] {-5f});
     INDArray out = a.apply(batch, new SplittableRandom(1));
-    for (int i = 0; i < 2; i++) {
+    assertEquals(before, batch, "the batch is not modified");
+    // Replay the draws (per image: row shift, column shift, flip) and build each expected image the
+    // torchvision way: crop 3x3 at offset (1 + dy, 1 + dx) of the image padded by 1 with the fill,
+    // then mirror the crop left-right when flipped.
+    SplittableRandom replay = new SplittableRandom(1);
+    boolean shifted = false;
+    boolean flipped = false;
+    for (int i = 0; i < n; i++) {
+      int dy = replay.nextInt(3) - 1;
+      int dx = replay.nextInt(3) - 1;
+      boolean flip = replay.nextBoolean();
+      shifted |= dy != 0 || dx != 0;
+      flipped |= flip;
       float[] img = out.getRow(i).toFloatVector();
+      for (int r = 0; r < 3; r++) {
+        for (int c = 0; c < 3; c++) {
+          int sr = r + dy;
+          int sc = (flip ? 2 - c : c) + dx;
+          float want = sr >= 0 && sr < 3 && sc >= 0 && sc < 3 ? x[9 * i + 3 * sr + sc] : -5f;
+          assertEquals(want, img[3 * r + c], "image " + i + " (shift " + dy + ", " + dx + ", flip " + flip
+              + ") pixel (" + r + ", " + c + ")");
+        }
+      }
       int kept = 0;
       for (float v : img) {
         assertTrue(v == -5f || (v >= 1 && v <= 9), "value " + v);
@@ -191,8 +218,18 @@ class TrainerTest {
       }
       assertTrue(kept >= 4, "a 1-pixel shift keeps at least a 2x2 block");
     }
+    assertTrue(shifted && flipped, "the seed must draw a shift and a flip, or an unaugmented batch would pass");
     // The black level is the per-channel minimum.
     assertEquals(1f, Augmenter.blackLevel(batch, new long[] {1, 3, 3})[0], 0);
+  }
+
+  @Test
+  void profileReportsWhatARunAdded() {
+    java.util.Map<String, Double> before = java.util.Map.of("forward Linear", 5.0, "backward Linear", 1.0);
+    java.util.Map<String, Double> after = java.util.Map.of("forward Linear", 7.5, "backward Linear", 1.0,
+        "step loss", 0.25, "backward Conv2d", 30.0);
+    assertEquals("backward Conv2d 30.0 ms, forward Linear 2.5 ms, step loss 0.3 ms", Profile.report(before, after));
+    assertEquals("", Profile.report(after, after));
   }
 
   @Test

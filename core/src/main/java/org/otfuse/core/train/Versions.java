@@ -1,15 +1,23 @@
-package org.otfuse.core.zoo;
+package org.otfuse.core.train;
 
 import java.io.InputStream;
 import java.util.Properties;
 
-/** Software versions recorded with every zoo model and result row. */
+/**
+ * Software versions recorded with every trained model ({@link TrainMeta}'s {@code otfuse_version},
+ * so every zoo model too) and every result row. In {@code train} so that both the trainer and the
+ * zoo (which depends on it) read the one implementation.
+ */
 public final class Versions {
   private static final String OTFUSE = readOtfuse();
 
   private Versions() {}
 
-  /** otfuse's version from the core jar's Maven metadata; {@code dev} when run from classes. */
+  /**
+   * otfuse's version from the core jar's Maven metadata ({@code pom.properties}, which the jar
+   * plugin writes); else the manifest's {@code Implementation-Version}; else, when run from classes
+   * (tests, an IDE), {@code 0.1.0-SNAPSHOT-dev}.
+   */
   public static String otfuse() {
     return OTFUSE;
   }
