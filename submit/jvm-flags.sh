@@ -16,8 +16,8 @@ export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 # ND4J's OpenMP (libgomp) threads busy-wait 300,000 spins after every native op when there are no
 # more threads than cores, and take the cores from the JVM threads between ops (the LAPJV and plan
 # work of a fusion, the fork-join pool of Sinkhorn and the ground cost). 10,000 spins: the two-VGG11
-# fusion 0.24-0.26 s -> 0.18-0.19 s (median of 30, 2 cores), VGG11/4 training 1800 -> 1990 images/s;
-# docs/benchmarks.md. Spark executors get it through spark.executorEnv (submit/otfuse-submit).
+# fusion 0.23-0.24 s -> 0.18-0.19 s on 2 cores (submit/bench-gomp; docs/benchmarks.md). Spark
+# executors get it through spark.executorEnv (submit/otfuse-submit).
 if [ -z "${GOMP_SPINCOUNT+x}" ]; then
   # marked, so that the benchmarks run their Python anchors (PyTorch, POT) with their own defaults
   export GOMP_SPINCOUNT=10000 OTFUSE_GOMP_SPINCOUNT_DEFAULTED=1

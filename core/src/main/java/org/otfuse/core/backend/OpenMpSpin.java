@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
  * The OpenMP wait policy of ND4J's native threads, which libgomp reads from the environment once,
  * when ND4J loads. With no more threads than cores (the default) they busy-wait 300,000 spins after
  * every native op and keep the cores from the JVM's own threads between ops: the two-VGG11 fusion
- * took 0.24-0.26 s instead of 0.18-0.19 s on 2 cores (docs/benchmarks.md). Every otfuse launcher
- * exports {@code GOMP_SPINCOUNT=10000}; a JVM started otherwise (a notebook, a user's own Spark
+ * took 0.23-0.24 s instead of 0.18-0.19 s on 2 cores ({@code submit/bench-gomp}, docs/benchmarks.md).
+ * Every otfuse launcher exports {@code GOMP_SPINCOUNT=10000}; a JVM started otherwise (a notebook, a user's own Spark
  * application) gets one hint in the log.
  */
 public final class OpenMpSpin {
@@ -33,7 +33,7 @@ public final class OpenMpSpin {
       return null;
     }
     return "GOMP_SPINCOUNT is not set: ND4J's OpenMP threads will spin after every native op and"
-        + " slow fusion down on small machines (0.25 vs 0.19 s for two VGG11 on 2 cores); start the JVM"
+        + " slow fusion down on small machines (0.24 vs 0.19 s for two VGG11 on 2 cores); start the JVM"
         + " with GOMP_SPINCOUNT=" + RECOMMENDED_SPINCOUNT + " in its environment (submit/* do;"
         + " Spark: spark.executorEnv.GOMP_SPINCOUNT)";
   }
