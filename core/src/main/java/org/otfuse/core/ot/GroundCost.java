@@ -33,8 +33,8 @@ import org.otfuse.core.io.Tensors;
  * <p><b>Memory.</b> Besides the {@code n x m} result: {@code y} in the GEMM precision ({@code m
  * x d}) and one block of at most {@link #BLOCK_BYTES} of rows of {@code x} (plus, in float32,
  * their {@code rows x m} product) at a time, so {@code x} is never copied whole. These copies are
- * leased from {@link Scratch}, a small pool of reused off-heap buffers: casting into fresh memory
- * cost as much as the GEMM itself in the two-VGG11 fusion (first-touch page faults).
+ * leased from {@link Scratch}, a small pool of reused off-heap buffers, because a cast into fresh
+ * memory pays first-touch page faults (the JMH {@code CastBenchmark} of the benchmarks module).
  */
 public final class GroundCost {
 

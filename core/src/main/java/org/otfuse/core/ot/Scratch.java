@@ -10,9 +10,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A small bounded pool of off-heap buffers for temporaries that never leave one call (the
  * float64 copies of a ground cost's inputs). A fresh ND4J buffer costs its first-touch page
- * faults: casting a 512 x 4608 float32 matrix to float64 into new memory took 10-20 ms here,
- * into reused memory 0.2-0.5 ms (measured in the two-VGG11 fusion of {@code otfuse bench ot
- * --cases vgg11}). Buffers are leased exclusively, so threads never share one, and are kept
+ * faults: casting a 512 x 4608 float32 matrix to float64 into new memory took 53 ms per cast in a
+ * loop, into reused memory 0.15 ms (JMH {@code CastBenchmark} of the benchmarks module, 2 cores;
+ * docs/benchmarks.md). Buffers are leased exclusively, so threads never share one, and are kept
  * after use only while the pool holds at most {@link #MAX_POOLED_BYTES}; larger requests are
  * plain allocations that the garbage collector frees as usual.
  */
